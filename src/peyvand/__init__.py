@@ -1,0 +1,1 @@
+"""Peyvand: an open-source CRM for Persian-speaking businesses."""

@@ -1,0 +1,67 @@
+"""Persian text helpers: digits and the one normaliser that search and dedup read.
+
+Anything a user types may carry Persian (۰-۹) or Arabic-Indic (٠-٩) digits and Arabic
+letter forms; ``to_ascii_digits`` and ``search_key`` fold them so that the same
+person is found however their name or number was typed.
+"""
+
+import re
+import unicodedata
+
+from persiantools import characters, digits
+
+# Arabic letter forms folded onto the Persian letters people search with.
+_LETTER_FOLDS = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "ؤ": "و",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+    }
+)
+# Tatweel (kashida), ZWNJ/ZWJ, direction marks and BOM: invisible, never meaningful in a key.
+_INVISIBLE = re.compile("[\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+def to_ascii_digits(text: str) -> str:
+    """Turn Persian and Arabic-Indic digits into ASCII digits, leaving the rest alone."""
+    return digits.fa_to_en(digits.ar_to_fa(text))
+
+
+def to_persian_digits(text: str) -> str:
+    """Turn ASCII digits into Persian digits (for display in Persian)."""
+    return digits.en_to_fa(text)
+
+
+def search_key(text: str | None) -> str:
+    """The normalised form of ``text`` that search and duplicate detection compare.
+
+    Lower-cased, Arabic letters folded to Persian, diacritics, kashida, ZWNJ and
+    direction marks removed, digits in ASCII, whitespace collapsed.
+    """
+    if not text:
+        return ""
+    text = to_ascii_digits(characters.ar_to_fa(str(text)))
+    text = text.translate(_LETTER_FOLDS)
+    text = _INVISIBLE.sub("", text)
+    # Diacritics (harakat, tanween, shadda, superscript alef) are combining marks.
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def clean_text(text: str | None) -> str:
+    """Free text as stored: digits kept as typed, but invisible noise and outer spaces gone."""
+    if text is None:
+        return ""
+    return str(text).replace("\x00", "").strip()
