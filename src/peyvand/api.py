@@ -35,7 +35,8 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="Peyvand API",
     version="1",
-    description="CRM for Persian-speaking businesses. Authenticate with `Authorization: Bearer <token>`.",
+    description="CRM for Persian-speaking businesses. "
+    "Authenticate with `Authorization: Bearer <token>`.",
     auth=BearerToken(),
     urls_namespace="api",
 )
