@@ -4,3 +4,19 @@ document.addEventListener("DOMContentLoaded", function () {
     jalaliDatepicker.startWatch({ time: false, persianDigits: document.body.dataset.lang === "fa" });
   }
 });
+
+window.peyvand = {
+  // Repeatable form rows (phones, e-mails, addresses…): append a copy of the blank row
+  // kept in a <template>, and let HTMX wire its attributes (the province → city select).
+  addRow: function (list, template) {
+    list.appendChild(template.content.cloneNode(true));
+    var row = list.lastElementChild;
+    if (window.htmx && row) {
+      htmx.process(row);
+    }
+    var first = row && row.querySelector("input, select");
+    if (first) {
+      first.focus();
+    }
+  },
+};
