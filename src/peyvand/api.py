@@ -4,7 +4,7 @@ Errors answer ``{"error": {"code", "message", "fields"}}`` in the caller's langu
 (Accept-Language, else the user's chosen language).
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -98,6 +98,11 @@ def on_stale(request, exc):
     return error(
         request, status, "version_conflict", exc.message, {"version": [str(exc.current_version)]}
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    return error(request, 413, "too_large", _("The request body is too large."))
 
 
 @api.exception_handler(HttpError)

@@ -1,3 +1,202 @@
-from ninja import Router
+"""API of people, organisations, tags and custom-field definitions.
 
-router = Router()
+Handlers parse, call a selector or a service, and shape the answer; visibility,
+validation, versions and audit live in the selectors and services.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Status
+
+from peyvand.api import check_if_match, if_match_version, with_etag
+from peyvand.core.pagination import keyset_page
+from peyvand.core.persian import search_key
+
+from . import selectors, services
+from .models import CustomFieldDefinition, Membership, Organization, Person, Tag
+from .schemas import (
+    CustomerQuery,
+    CustomFieldIn,
+    CustomFieldOut,
+    ListQuery,
+    OrganizationIn,
+    OrganizationOut,
+    OrganizationPatch,
+    Page,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    RecordId,
+    TagIn,
+    TagOut,
+)
+
+router = Router(tags=["customers"])
+
+_CONTACTS = ("tags", "phones", "emails", "social_handles", "addresses__province", "addresses__city")
+
+
+@dataclass(frozen=True)
+class CustomerEndpoints:
+    """Everything that differs between the person and the organisation endpoints."""
+
+    path: str
+    model: type
+    schema_in: type
+    schema_patch: type
+    schema_out: type
+    page: Callable
+    detail: Callable
+    create: Callable
+    update: Callable
+    related: tuple  # what one page prefetches so a list costs a fixed number of queries
+
+
+PEOPLE = CustomerEndpoints(
+    path="persons",
+    model=Person,
+    schema_in=PersonIn,
+    schema_patch=PersonPatch,
+    schema_out=PersonOut,
+    page=selectors.people_page,
+    detail=selectors.person_detail,
+    create=services.create_person,
+    update=services.update_person,
+    related=(
+        *_CONTACTS,
+        "consents",
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(organization__deleted_at__isnull=True),
+        ),
+    ),
+)
+
+ORGANIZATIONS = CustomerEndpoints(
+    path="organizations",
+    model=Organization,
+    schema_in=OrganizationIn,
+    schema_patch=OrganizationPatch,
+    schema_out=OrganizationOut,
+    page=selectors.organizations_page,
+    detail=selectors.organization_detail,
+    create=services.create_organization,
+    update=services.update_organization,
+    related=_CONTACTS,
+)
+
+
+def _register(spec: CustomerEndpoints) -> None:
+    """List, create, read, patch, trash and restore for one kind of customer."""
+    name = spec.path
+
+    @router.get(f"/{name}", response=Page[spec.schema_out], operation_id=f"list_{name}")
+    def list_(request, filters: Query[CustomerQuery]):
+        # Filters, including any cf_<key>, come from the raw query string.
+        items, next_cursor = spec.page(request.auth, request.GET, filters.page_size)
+        prefetch_related_objects(items, *spec.related)
+        return {"items": items, "next_cursor": next_cursor}
+
+    @router.post(f"/{name}", response={201: spec.schema_out}, operation_id=f"create_{name}")
+    def create(request, payload: spec.schema_in, response: HttpResponse):
+        created = spec.create(request.auth, payload.dict(exclude_unset=True))
+        obj = spec.detail(request.auth, created.pk)
+        with_etag(response, obj)
+        response["Location"] = f"{request.path.rstrip('/')}/{obj.pk}"
+        return Status(201, obj)
+
+    @router.get(f"/{name}/{{id}}", response=spec.schema_out, operation_id=f"get_{name}")
+    def get(request, id: RecordId, response: HttpResponse):
+        obj = spec.detail(request.auth, id)
+        with_etag(response, obj)
+        return obj
+
+    @router.patch(f"/{name}/{{id}}", response=spec.schema_out, operation_id=f"update_{name}")
+    def update(request, id: RecordId, payload: spec.schema_patch, response: HttpResponse):
+        obj = spec.detail(request.auth, id)
+        check_if_match(request, obj)
+        data = payload.dict(exclude_unset=True)
+        version = data.pop("version", None)
+        expected = version if version is not None else if_match_version(request)
+        spec.update(request.auth, obj, data, expected)
+        obj = spec.detail(request.auth, id)
+        with_etag(response, obj)
+        return obj
+
+    @router.delete(f"/{name}/{{id}}", response={204: None}, operation_id=f"delete_{name}")
+    def delete(request, id: RecordId):
+        obj = spec.detail(request.auth, id)
+        check_if_match(request, obj)
+        services.trash(request.auth, obj, if_match_version(request))
+        return Status(204, None)
+
+    @router.post(
+        f"/{name}/{{id}}/restore", response=spec.schema_out, operation_id=f"restore_{name}"
+    )
+    def restore(request, id: RecordId, response: HttpResponse):
+        obj = get_object_or_404(selectors.trashed(request.auth, spec.model), pk=id)
+        services.restore(request.auth, obj)
+        obj = spec.detail(request.auth, id)
+        with_etag(response, obj)
+        return obj
+
+
+_register(PEOPLE)
+_register(ORGANIZATIONS)
+
+
+# ---- tags -------------------------------------------------------------------------------
+# Tags are shared labels, not owned records: every user sees all of them.
+
+
+@router.get("/tags", response=Page[TagOut])
+def list_tags(request, params: Query[ListQuery]):
+    tags = Tag.objects.all()
+    if params.q:
+        tags = tags.filter(key__contains=search_key(params.q[:200]))
+    items, next_cursor = keyset_page(tags, "name", False, params.cursor, params.page_size)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("/tags", response={201: TagOut})
+def create_tag(request, payload: TagIn):
+    return Status(201, services.create_tag(request.auth, name=payload.name, color=payload.color))
+
+
+@router.patch("/tags/{id}", response=TagOut)
+def update_tag(request, id: RecordId, payload: TagIn):
+    tag = get_object_or_404(Tag, pk=id)
+    return services.update_tag(request.auth, tag, name=payload.name, color=payload.color)
+
+
+@router.delete("/tags/{id}", response={204: None})
+def delete_tag(request, id: RecordId):
+    services.delete_tag(request.auth, get_object_or_404(Tag, pk=id))
+    return Status(204, None)
+
+
+# ---- custom-field definitions -----------------------------------------------------------
+
+
+@router.get("/custom-fields", response=Page[CustomFieldOut])
+def list_custom_fields(request, entity: str | None = None):
+    definitions = CustomFieldDefinition.objects.all()
+    if entity:
+        definitions = definitions.filter(entity=entity)
+    # An admin defines a handful of fields: one page holds them all.
+    return {"items": definitions, "next_cursor": None}
+
+
+@router.post("/custom-fields", response={201: CustomFieldOut})
+def create_custom_field(request, payload: CustomFieldIn):
+    return Status(201, services.create_custom_field(request.auth, payload.dict(exclude_unset=True)))
+
+
+@router.patch("/custom-fields/{id}", response=CustomFieldOut)
+def update_custom_field(request, id: RecordId, payload: CustomFieldIn):
+    definition = get_object_or_404(CustomFieldDefinition, pk=id)
+    return services.update_custom_field(request.auth, definition, payload.dict(exclude_unset=True))

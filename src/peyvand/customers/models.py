@@ -63,17 +63,6 @@ class Tag(models.Model):
     def __str__(self):
         return self.name
 
-    def audit_snapshot(self) -> dict:
-        return {
-            "name": self.name,
-            "national_id": self.national_id,
-            "economic_code": self.economic_code,
-            "industry": self.industry,
-            "size": self.size,
-            "website": self.website,
-            **self._common_snapshot(),
-        }
-
 
 class CustomFieldDefinition(models.Model):
     class Entity(models.TextChoices):
@@ -181,6 +170,17 @@ class Organization(Customer):
 
     def __str__(self):
         return self.name
+
+    def audit_snapshot(self) -> dict:
+        return {
+            "name": self.name,
+            "national_id": self.national_id,
+            "economic_code": self.economic_code,
+            "industry": self.industry,
+            "size": self.size,
+            "website": self.website,
+            **self._common_snapshot(),
+        }
 
 
 class Person(Customer):
