@@ -158,6 +158,8 @@ def update_activity(actor, activity: Activity, data: dict, expected_version: int
 
 
 def complete_task(actor, activity: Activity, expected_version: int | None = None) -> Activity:
+    if activity.kind != Activity.Kind.TASK:
+        raise ValidationError({"kind": [_("Only a follow-up can be marked done.")]})
     return update_activity(actor, activity, {"done": True}, expected_version)
 
 
