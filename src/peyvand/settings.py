@@ -132,9 +132,19 @@ AXES_FAILURE_LIMIT = int(os.environ.get("PEYVAND_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "peyvand.accounts.services.login_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+SILENCED_SYSTEM_CHECKS = [
+    # Lock-out is per account on purpose: offices in Iran share one public IP behind NAT,
+    # and locking the address would lock out the whole office.
+    "axes.W006",
+    # iranian_cities declares db_comment, which SQLite ignores; harmless there.
+    "fields.W163",
+    "models.W046",
+]
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]

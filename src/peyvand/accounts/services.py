@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.core.persian import clean_text
+from peyvand.core.persian import clean_text, to_ascii_digits
 
 from .models import ApiToken, Role, Team, User, hash_token
 
@@ -145,3 +145,14 @@ def authenticate_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def login_username(request, credentials=None) -> str:
+    """The e-mail a login attempt names, as the lock-out counts it.
+
+    Normalised like the login form (ASCII digits, lower case) so that case or digit
+    variants share one counter, and cut to the column's 254 characters so that a
+    garbage 5 MB "e-mail" is just a failed attempt.
+    """
+    raw = (credentials or {}).get("username") or request.POST.get("username") or ""
+    return to_ascii_digits(str(raw)).strip().lower()[:254]
