@@ -101,6 +101,10 @@ class Activity(BusinessRecord):
     def is_overdue(self) -> bool:
         return self.is_open_task and self.due_at is not None and self.due_at < timezone.now()
 
+    @classmethod
+    def audit_labels(cls) -> dict:
+        return {"done": _("done")}
+
     def audit_snapshot(self) -> dict:
         return {
             "subject": self.subject,

@@ -1,6 +1,7 @@
 """Writing the audit trail: one event per create, change, delete, restore or purge."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 
 from .models import AuditEvent
 
@@ -34,3 +35,21 @@ def events_for_subject(subject):
     return AuditEvent.objects.filter(
         subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
     ).select_related("actor", "content_type")
+
+
+def field_label(event: AuditEvent, field: str) -> str:
+    """The translated name of a field in an audit event's changes (``first_name`` → «نام»).
+
+    Model fields give their verbose name; other keys (contact lists, custom fields) are
+    named by the model's ``audit_labels()``.
+    """
+    model = event.content_type.model_class()
+    if model is None:
+        return field
+    extra = model.audit_labels() if hasattr(model, "audit_labels") else {}
+    if field in extra:
+        return str(extra[field])
+    try:
+        return str(model._meta.get_field(field).verbose_name)
+    except FieldDoesNotExist:
+        return field

@@ -118,6 +118,24 @@ class Customer(BusinessRecord):
     class Meta:
         abstract = True
 
+    @classmethod
+    def audit_labels(cls) -> dict:
+        """Names of the audit snapshot's keys that are not model fields."""
+        entity = cls._meta.model_name
+        labels = {
+            "tags": _("tags"),
+            "phones": _("phones"),
+            "emails": _("e-mails"),
+            "addresses": _("addresses"),
+            "social_handles": _("social handles"),
+            "consents": _("consents"),
+            "organizations": _("organizations"),
+        }
+        definitions = CustomFieldDefinition.objects.filter(entity=entity)
+        for key, label in definitions.values_list("key", "label"):
+            labels[f"custom.{key}"] = label
+        return labels
+
     def _common_snapshot(self) -> dict:
         snapshot = {
             "source": self.get_source_display(),

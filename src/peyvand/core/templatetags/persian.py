@@ -8,7 +8,7 @@ from django import template
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import get_language
 
-from peyvand.core import jalali, money, phone
+from peyvand.core import audit, jalali, money, phone
 from peyvand.core.persian import to_persian_digits
 
 register = template.Library()
@@ -51,3 +51,9 @@ def phone_display(value):
 @register.filter
 def rials(value):
     return _localise_digits(money.format_rials(value))
+
+
+@register.filter
+def audit_label(field, event):
+    """``{{ field|audit_label:event }}``: the field's name in the user's language."""
+    return audit.field_label(event, field)

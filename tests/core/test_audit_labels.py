@@ -1,0 +1,19 @@
+from django.utils.translation import override
+
+from peyvand.customers import services
+from peyvand.customers.models import Person
+
+
+def test_timeline_names_changed_fields_in_the_users_language(agent, make_person, web_as):
+    person = make_person(agent, first_name="مریم")
+    services.update_person(agent, person, {"first_name": "زهرا", "phones": ["09121234567"]})
+    html = web_as(agent).get(f"/customers/people/{person.pk}/").content.decode()
+    with override("fa"):
+        first_name = str(Person._meta.get_field("first_name").verbose_name)
+        phones = str(Person.audit_labels()["phones"])
+    assert first_name != "first name" and phones != "phones"  # the catalogue is in use
+    changes = html[html.index('class="list-unstyled mb-0 changes"') :]
+    line = next(li for li in changes.split("<li>") if "مریم → زهرا" in li)
+    assert first_name in line
+    assert phones in changes
+    assert "first_name" not in html
