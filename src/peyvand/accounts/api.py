@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
 from peyvand.core.pagination import keyset_page
-from peyvand.customers.schemas import ListQuery, Page, RecordId
+from peyvand.core.schemas import ListQuery, Page, RecordId
 
 from . import services
 from .models import ApiToken, Team, User

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from peyvand.customers.schemas import InputSchema
+from peyvand.core.schemas import InputSchema
 
 Language = Literal["fa", "en"]
 

@@ -9,8 +9,8 @@ from ninja import Query, Router, Status
 from peyvand.api import check_if_match, if_match_version, with_etag
 from peyvand.core.pagination import keyset_page
 from peyvand.core.persian import to_ascii_digits
+from peyvand.core.schemas import Page, RecordId
 from peyvand.core.visibility import visible
-from peyvand.customers.schemas import Page, RecordId
 
 from . import selectors, services
 from .models import Activity

@@ -5,7 +5,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field, field_validator
 
-from peyvand.customers.schemas import InputSchema, ListQuery, VersionedIn, iso_or_jalali_datetime
+from peyvand.core.schemas import InputSchema, ListQuery, VersionedIn, iso_or_jalali_datetime
 
 _WHEN = "ISO 8601 (2025-01-31T14:30:00+03:30) or Jalali (1403/11/12 14:30)"
 

@@ -15,6 +15,7 @@ from ninja import Query, Router, Status
 from peyvand.api import check_if_match, if_match_version, with_etag
 from peyvand.core.pagination import keyset_page
 from peyvand.core.persian import search_key
+from peyvand.core.schemas import ListQuery, Page, RecordId
 
 from . import selectors, services
 from .models import CustomFieldDefinition, Membership, Organization, Person, Tag
@@ -22,15 +23,12 @@ from .schemas import (
     CustomerQuery,
     CustomFieldIn,
     CustomFieldOut,
-    ListQuery,
     OrganizationIn,
     OrganizationOut,
     OrganizationPatch,
-    Page,
     PersonIn,
     PersonOut,
     PersonPatch,
-    RecordId,
     TagIn,
     TagOut,
 )
