@@ -391,3 +391,13 @@ def test_a_list_page_costs_the_same_queries_for_3_or_30_rows(api, agent, path):
     few = queries()
     add(27)
     assert queries() == few
+
+
+def test_a_body_over_the_upload_limit_is_413_with_an_idempotency_key(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(
+        "/api/v1/persons", {"last_name": "x" * 2000}, headers={"Idempotency-Key": "big-1"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert Person.all_objects.count() == 0

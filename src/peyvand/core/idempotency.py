@@ -7,6 +7,7 @@ first is still running, is refused.
 
 import hashlib
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -34,7 +35,11 @@ class IdempotencyMiddleware:
         if len(key) > 255:
             return _error(400, "bad_idempotency_key", _("The Idempotency-Key header is too long."))
         scope = hashlib.sha256(request.headers.get("Authorization", "").encode()).hexdigest()
-        body_hash = hashlib.sha256(request.path.encode() + b"\n" + request.body).hexdigest()
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return _error(413, "too_large", _("The request body is too large."))
+        body_hash = hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest()
         try:
             with transaction.atomic():
                 record = IdempotentResponse.objects.create(
