@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from peyvand.core.errors import StaleVersionError
 from peyvand.core.models import AuditEvent
+from peyvand.core.persian import sort_key
 from peyvand.customers import selectors, services
 from peyvand.customers.models import Person
 
@@ -19,7 +20,7 @@ def test_person_is_normalised_on_write(agent, make_person):
     assert [p.number for p in person.phones.all()] == ["+989121234567"]
     assert person.emails.get().address == "ali.karimi@example.com"
     assert person.national_id == "0012345679"
-    assert person.name_key == "کریمی علی"
+    assert person.name_key == sort_key("کریمی علی")
     assert person.team == agent.primary_team
 
 
@@ -94,3 +95,37 @@ def test_trash_restore_purge(manager, agent, make_person):
     services.purge(manager, person)
     assert not Person.all_objects.filter(pk=person.pk).exists()
     assert AuditEvent.objects.filter(action="purge").count() == 1
+
+
+def test_names_sort_in_persian_alphabetical_order(agent, make_person):
+    # Unicode order would put پ, ژ and ی after ه, and ه before و.
+    for last_name in ["یاسمی", "هادوی", "وحیدی", "ژیان", "پارسا", "ثابتی", "بهرامی", "Adams"]:
+        make_person(agent, last_name=last_name)
+    items, _cursor = selectors.people_page(agent, {"sort": "name"}, 20)
+    assert [p.last_name for p in items] == [
+        "Adams",
+        "بهرامی",
+        "پارسا",
+        "ثابتی",
+        "ژیان",
+        "وحیدی",
+        "هادوی",
+        "یاسمی",
+    ]
+
+
+def test_name_keys_compare_bytewise_whatever_the_database_locale(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns "
+                "WHERE table_name IN ('customers_person', 'customers_organization') "
+                "AND column_name = 'name_key'"
+            )
+            assert [row[0] for row in cursor.fetchall()] == ["C", "C"]
+        else:
+            # SQLite's default BINARY collation already compares bytewise.
+            cursor.execute("SELECT 'ی' > 'ه', 'و' < 'ه'")
+            assert cursor.fetchone() == (1, 0)

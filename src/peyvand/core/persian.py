@@ -60,6 +60,24 @@ def search_key(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
+# The Persian alphabet in its dictionary order. Unicode puts پ چ ژ ک گ ی after the Arabic
+# letters and ه before و, so code-point order is not alphabetical; ``sort_key`` maps each
+# letter to a private-use code point in this order instead.
+PERSIAN_ALPHABET = "ءابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+_ALPHABET_ORDER = str.maketrans(
+    {letter: chr(0xE000 + index) for index, letter in enumerate(PERSIAN_ALPHABET)}
+)
+
+
+def sort_key(text: str | None) -> str:
+    """A key whose code-point (binary) order is Persian alphabetical order.
+
+    Built on ``search_key``, so spelling variants sort together; Latin names come first.
+    Databases must compare it bytewise (SQLite's default; PostgreSQL's "C" collation).
+    """
+    return search_key(text).translate(_ALPHABET_ORDER)
+
+
 def clean_text(text: str | None) -> str:
     """Free text as stored: digits kept as typed, but invisible noise and outer spaces gone."""
     if text is None:

@@ -111,7 +111,9 @@ class Customer(BusinessRecord):
     )
     description = models.TextField(_("description"), blank=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
-    # Normalised keys written on save; search and dedup read only these.
+    # Normalised keys written on save: ``name_key`` sorts in Persian alphabetical order
+    # (core.persian.sort_key; a "C" collation on PostgreSQL), ``search_text`` is what
+    # search reads.
     name_key = models.CharField(max_length=310, db_index=True, editable=False)
     search_text = models.TextField(editable=False, default="")
 

@@ -21,7 +21,7 @@ from peyvand.core.identifiers import (
     normalize_legal_id,
     normalize_national_id,
 )
-from peyvand.core.persian import search_key, to_ascii_digits
+from peyvand.core.persian import search_key, sort_key, to_ascii_digits
 from peyvand.core.phone import normalize_phone
 from peyvand.core.validation import FieldErrors, as_list, choice, text
 from peyvand.core.visibility import require_delete, require_write
@@ -423,11 +423,11 @@ def customer_keys(obj, *, org_names=(), phones=(), emails=(), handles=()) -> tup
     save would.
     """
     if isinstance(obj, Person):
-        name_key = search_key(f"{obj.last_name} {obj.first_name}")[:310]
+        name_key = sort_key(f"{obj.last_name} {obj.first_name}")[:310]
         parts = [search_key(obj.full_name), obj.national_id, *map(search_key, org_names)]
     else:
-        name_key = search_key(obj.name)[:310]
-        parts = [name_key, obj.national_id, obj.economic_code, search_key(obj.website)]
+        name_key = sort_key(obj.name)[:310]
+        parts = [search_key(obj.name), obj.national_id, obj.economic_code, search_key(obj.website)]
     parts += [number.lstrip("+") for number in phones]
     parts += list(emails)
     parts += [handle.lower() for handle in handles]
