@@ -24,8 +24,7 @@ def supervise(commands: list[list[str]], poll_seconds: float = 0.2) -> int:
     others are stopped too, so a half-running system never lingers. Returns 0 after a
     requested stop, else the exit code of the child that died first.
     """
-    # Own sessions: a Ctrl-C in the terminal reaches the children once, through us.
-    children = [subprocess.Popen(cmd, start_new_session=True) for cmd in commands]  # noqa: S603
+    children: list[subprocess.Popen] = []
     stop_signal = None
 
     def forward(signum, _frame):
@@ -35,12 +34,18 @@ def supervise(commands: list[list[str]], poll_seconds: float = 0.2) -> int:
             if child.poll() is None:
                 child.send_signal(signum)
 
+    # Handlers first: a Ctrl-C that comes while the children start must still stop them.
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        for cmd in commands:
+            if stop_signal is not None:
+                break
+            # Own sessions: a Ctrl-C in the terminal reaches the children once, through us.
+            children.append(subprocess.Popen(cmd, start_new_session=True))  # noqa: S603
         while stop_signal is None and all(child.poll() is None for child in children):
             time.sleep(poll_seconds)
         first_dead = next((c for c in children if c.poll() is not None), None)
-        _stop_all(children)
+        _stop_all(children, already_signalled=stop_signal is not None)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -49,10 +54,13 @@ def supervise(commands: list[list[str]], poll_seconds: float = 0.2) -> int:
     return first_dead.returncode or 1
 
 
-def _stop_all(children) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
+def _stop_all(children, already_signalled: bool) -> None:
+    """Stop every child: those already sent the user's signal get the grace period to
+    finish on it, the others a SIGTERM; whoever outlives the grace period is killed."""
+    if not already_signalled:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for child in children:
         try:
