@@ -1,7 +1,7 @@
 from django.utils.translation import override
 
 from peyvand.customers import services
-from peyvand.customers.models import Person
+from peyvand.customers.models import LifecycleStage, Person
 
 
 def test_timeline_names_changed_fields_in_the_users_language(agent, make_person, web_as):
@@ -17,3 +17,16 @@ def test_timeline_names_changed_fields_in_the_users_language(agent, make_person,
     assert first_name in line
     assert phones in changes
     assert "first_name" not in html
+
+
+def test_changed_choices_read_in_the_readers_language(
+    agent, make_user, team_a, make_person, web_as
+):
+    person = make_person(agent, lifecycle_stage="lead")
+    services.update_person(agent, person, {"lifecycle_stage": "customer"})
+    english_reader = make_user("agent", [team_a], language="en")
+    for reader, language in ((agent, "fa"), (english_reader, "en")):
+        html = web_as(reader).get(f"/customers/people/{person.pk}/").content.decode()
+        with override(language):
+            lead, customer = str(LifecycleStage.LEAD.label), str(LifecycleStage.CUSTOMER.label)
+        assert f"{lead} → {customer}" in html

@@ -37,6 +37,30 @@ def events_for_subject(subject):
     ).select_related("actor", "content_type")
 
 
+def value_label(event: AuditEvent, field: str, value):
+    """A stored choice code (``customer``) in the reader's language («مشتری»)."""
+    model = event.content_type.model_class()
+    try:
+        model_field = model._meta.get_field(field) if model else None
+    except FieldDoesNotExist:
+        return value
+    if not getattr(model_field, "choices", None):
+        return value
+    return dict(model_field.flatchoices).get(value, value)
+
+
+def readable_changes(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """``(field name, old, new)`` of an event, named and valued in the reader's language.
+
+    Snapshots store codes, not labels, so a change reads right in whichever language
+    the reader uses, not the one its author used.
+    """
+    return [
+        (field_label(event, field), value_label(event, field, old), value_label(event, field, new))
+        for field, (old, new) in event.changes.items()
+    ]
+
+
 def field_label(event: AuditEvent, field: str) -> str:
     """The translated name of a field in an audit event's changes (``first_name`` → «نام»).
 

@@ -140,8 +140,8 @@ class Customer(BusinessRecord):
 
     def _common_snapshot(self) -> dict:
         snapshot = {
-            "source": self.get_source_display(),
-            "lifecycle_stage": self.get_lifecycle_stage_display(),
+            "source": self.source,
+            "lifecycle_stage": self.lifecycle_stage,
             "description": self.description,
             "owner": str(self.owner) if self.owner_id else None,
             "team": str(self.team) if self.team_id else None,
@@ -236,8 +236,8 @@ class Person(Customer):
             "last_name": self.last_name,
             "national_id": self.national_id,
             "birthday": self.birthday.isoformat() if self.birthday else None,
-            "gender": self.get_gender_display(),
-            "preferred_channel": self.get_preferred_channel_display(),
+            "gender": self.gender,
+            "preferred_channel": self.preferred_channel,
             "consents": ", ".join(
                 f"{c.channel}:{'yes' if c.granted else 'no'}" for c in self.consents.all()
             ),

@@ -54,6 +54,6 @@ def rials(value):
 
 
 @register.filter
-def audit_label(field, event):
-    """``{{ field|audit_label:event }}``: the field's name in the user's language."""
-    return audit.field_label(event, field)
+def readable_changes(event):
+    """``{% for field, old, new in event|readable_changes %}``, in the reader's language."""
+    return audit.readable_changes(event)
