@@ -32,6 +32,7 @@ class Case:
     kind:
       record      a record of team A or B in the path: invisible → 404, viewer write → 403
       list        200 for all; lists the caller's team's record, never the other team's
+      export      200 for all; the file has the caller's team's record, never the other team's
       reference   the body names a record of team A or B: invisible → 422, viewer → 403
       create      viewer → 403, others succeed
       any         everyone succeeds (reads of shared data, the caller's own account)
@@ -72,6 +73,7 @@ MATRIX = {
         resource="organization",
         body=lambda w, rec: {"last_name": "تازه", "organizations": [rec.pk]},
     ),
+    ("GET", "/api/v1/persons/export"): Case("export", resource="person"),
     ("GET", "/api/v1/persons/{id}"): Case("record", resource="person"),
     ("PATCH", "/api/v1/persons/{id}"): Case(
         "record", resource="person", write=True, body=lambda w, rec: {"first_name": "تغییر"}
@@ -82,6 +84,7 @@ MATRIX = {
     ),
     ("GET", "/api/v1/organizations"): Case("list", resource="organization"),
     ("POST", "/api/v1/organizations"): Case("create", ok=201, body=lambda w: {"name": "تازه"}),
+    ("GET", "/api/v1/organizations/export"): Case("export", resource="organization"),
     ("GET", "/api/v1/organizations/{id}"): Case("record", resource="organization"),
     ("PATCH", "/api/v1/organizations/{id}"): Case(
         "record", resource="organization", write=True, body=lambda w, rec: {"industry": "نساجی"}
@@ -220,6 +223,16 @@ def _check_list(world, case, role, client, path):
                 assert bool(found) == world.sees(role, which), (which, query)
 
 
+def _check_export(world, case, role, client, path):
+    response = _call(client, "GET", f"{path}?format=csv")
+    assert response.status_code == 200, response.content[:500]
+    content = b"".join(response.streaming_content).decode()
+    for which in ("A", "B"):
+        record = getattr(world, case.resource)[which]
+        name = record.last_name if case.resource == "person" else record.name
+        assert (name in content) == world.sees(role, which), which
+
+
 def _check_reference(world, case, role, client, method, path):
     model = {"organization": Person, "person": Activity}[case.resource]
     for which in ("A", "B"):
@@ -258,6 +271,8 @@ def test_permission_matrix(world, clients, endpoint, role):
         return _check_record(world, case, role, client, method, path)
     if case.kind == "list":
         return _check_list(world, case, role, client, path)
+    if case.kind == "export":
+        return _check_export(world, case, role, client, path)
     if case.kind == "reference":
         return _check_reference(world, case, role, client, method, path)
     if case.target:

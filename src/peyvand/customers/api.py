@@ -17,7 +17,7 @@ from peyvand.core.pagination import keyset_page
 from peyvand.core.persian import search_key
 from peyvand.core.schemas import ListQuery, Page, RecordId
 
-from . import selectors, services
+from . import export, selectors, services
 from .models import CustomFieldDefinition, Membership, Organization, Person, Tag
 from .schemas import (
     CustomerQuery,
@@ -91,6 +91,7 @@ ORGANIZATIONS = CustomerEndpoints(
 def _register(spec: CustomerEndpoints) -> None:
     """List, create, read, patch, trash and restore for one kind of customer."""
     name = spec.path
+    entity = spec.model._meta.model_name
 
     @router.get(f"/{name}", response=Page[spec.schema_out], operation_id=f"list_{name}")
     def list_(request, filters: Query[CustomerQuery]):
@@ -106,6 +107,14 @@ def _register(spec: CustomerEndpoints) -> None:
         with_etag(response, obj)
         response["Location"] = f"{request.path.rstrip('/')}/{obj.pk}"
         return Status(201, obj)
+
+    @router.get(f"/{name}/export", operation_id=f"export_{name}")
+    def export_(request, format: str = "csv", columns: str = ""):  # noqa: A002 (the API's word)
+        """The filtered list (same filters as the list) as CSV or XLSX; `columns` is
+        comma-separated (all when empty). Formula-like cells are neutralised."""
+        return export.http_response(
+            request.auth, entity, request.GET, format, [c.strip() for c in columns.split(",")]
+        )
 
     @router.get(f"/{name}/{{id}}", response=spec.schema_out, operation_id=f"get_{name}")
     def get(request, id: RecordId, response: HttpResponse):

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from peyvand.activities import selectors as activity_selectors
 from peyvand.core.errors import StaleVersionError
 from peyvand.core.visibility import can_write
 
-from . import forms, selectors, services
+from . import export, forms, selectors, services
 from .custom_fields import definitions
 from .models import (
     Address,
@@ -160,6 +161,13 @@ def _list(request, kind: Kind):
         "create_label": kind.create_label,
         "create_url": _url(kind, "create"),
         "detail_url": _url(kind, "detail"),
+        "export_url": _url(kind, "export"),
+        "export_columns": [
+            (key, c.label) for key, c in export.available_columns(kind.entity).items()
+        ],
+        "filter_params": [
+            (k, v) for k in params for v in params.getlist(k) if k not in ("cursor",)
+        ],
     }
     return render(request, "customers/customer_list.html", context)
 
@@ -172,6 +180,31 @@ def person_list(request):
 @login_required
 def organization_list(request):
     return _list(request, ORGANIZATION)
+
+
+def _export(request, kind: Kind):
+    try:
+        return export.http_response(
+            request.user,
+            kind.entity,
+            request.GET,
+            request.GET.get("format", "csv"),
+            request.GET.getlist("columns"),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(f"{reverse(_url(kind, 'list'))}?{request.GET.urlencode()}")
+
+
+@login_required
+def person_export(request):
+    return _export(request, PERSON)
+
+
+@login_required
+def organization_export(request):
+    return _export(request, ORGANIZATION)
 
 
 @login_required
