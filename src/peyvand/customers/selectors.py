@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from peyvand.core.pagination import keyset_page
-from peyvand.core.search import parse_query
+from peyvand.core.search import filter_search_text
 from peyvand.core.visibility import visible
 
 from .custom_fields import definitions
@@ -41,16 +41,7 @@ def get_organization(user, pk) -> Organization:
 
 def apply_search(queryset, raw_query: str | None):
     """Every word of the query must appear in the record's normalised search text."""
-    query = parse_query(raw_query)
-    if query is None:
-        return queryset
-    if query.phone_digits:
-        return queryset.filter(
-            Q(search_text__contains=query.phone_digits) | Q(search_text__contains=query.text)
-        )
-    for word in query.text.split():
-        queryset = queryset.filter(search_text__contains=word)
-    return queryset
+    return filter_search_text(queryset, raw_query)
 
 
 def _custom_filter(definition, value) -> Q:
