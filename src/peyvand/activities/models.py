@@ -85,6 +85,9 @@ class Activity(BusinessRecord):
             models.Index(fields=["person", "-occurred_at"], name="activity_person_time"),
             models.Index(fields=["organization", "-occurred_at"], name="activity_org_time"),
             models.Index(fields=["kind", "done_at", "due_at"], name="activity_open_tasks"),
+            # A customer's open follow-ups on the 360 page.
+            models.Index(fields=["person", "kind", "done_at"], name="activity_person_open"),
+            models.Index(fields=["organization", "kind", "done_at"], name="activity_org_open"),
         ]
 
     def __str__(self):

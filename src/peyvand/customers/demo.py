@@ -20,6 +20,7 @@ from iranian_cities.models import City
 from peyvand.accounts import services as accounts
 from peyvand.accounts.models import Role, Team, User
 from peyvand.activities.models import Activity
+from peyvand.core.database import refresh_statistics
 from peyvand.core.models import AuditEvent
 from peyvand.core.persian import search_key, to_persian_digits
 from peyvand.core.phone import normalize_phone
@@ -592,6 +593,7 @@ def generate(people: int, *, seed: int | None = None, users_password: str | None
         persons = generator.people(people, orgs)
         activities = generator.activities(persons)
         generator.batch.write()
+    refresh_statistics()
     return {
         "people": len(persons),
         "organizations": len(orgs),
