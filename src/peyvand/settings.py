@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "peyvand.core.context_processors.navigation",
+                "peyvand.activities.context_processors.notifications",
             ],
             "builtins": ["peyvand.core.templatetags.persian"],
         },

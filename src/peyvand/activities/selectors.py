@@ -38,6 +38,17 @@ def my_open_followups(user, limit=20):
     )
 
 
+def team_open_followups(user, limit=200):
+    """Open follow-ups the user can see but someone else is assigned (a manager's view)."""
+    return (
+        visible_activities(user)
+        .filter(kind=Activity.Kind.TASK, done_at__isnull=True)
+        .exclude(assignee=user)
+        .select_related("person", "organization", "assignee")
+        .order_by("due_at")[:limit]
+    )
+
+
 def timeline(user, customer, limit: int = 200) -> list[dict]:
     """Everything that happened with a customer, activities and audit events, newest first."""
     entries = [

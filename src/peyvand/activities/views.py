@@ -194,14 +194,7 @@ def followups(request):
     user = request.user
     context = {"mine": selectors.my_open_followups(user, limit=200), "team": None}
     if user.is_manager or user.is_admin:
-        # What the rest of the team has open, through the same visibility rule.
-        context["team"] = (
-            selectors.visible_activities(user)
-            .filter(kind=Activity.Kind.TASK, done_at__isnull=True)
-            .exclude(assignee=user)
-            .select_related("person", "organization", "assignee")
-            .order_by("due_at")[:200]
-        )
+        context["team"] = selectors.team_open_followups(user)
     return render(request, "activities/followups.html", context)
 
 
