@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "peyvand.accounts",
     "peyvand.customers",
     "peyvand.activities",
+    "peyvand.transfers",
 ]
 
 MIDDLEWARE = [
