@@ -31,6 +31,7 @@ class ImportJob(models.Model):
         DONE = "done", _("Finished")
         CANCELLED = "cancelled", _("Cancelled")
         FAILED = "failed", _("Failed")
+        UNDOING = "undoing", _("Being undone")
         UNDONE = "undone", _("Undone")
 
     created_by = models.ForeignKey(
