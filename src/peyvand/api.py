@@ -14,7 +14,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 
 from peyvand.accounts.services import authenticate_token
-from peyvand.core.errors import StaleVersionError
+from peyvand.core.errors import PossibleDuplicateError, StaleVersionError
 
 
 class PreconditionFailed(StaleVersionError):
@@ -100,6 +100,19 @@ def on_stale(request, exc):
     )
 
 
+@api.exception_handler(PossibleDuplicateError)
+def on_possible_duplicate(request, exc):
+    body = {
+        "error": {
+            "code": "possible_duplicate",
+            "message": str(exc.message),
+            "fields": {},
+            "candidates": exc.candidates,
+        }
+    }
+    return api.create_response(request, body, status=409)
+
+
 @api.exception_handler(RequestDataTooBig)
 def on_too_large(request, exc):
     return error(request, 413, "too_large", _("The request body is too large."))
@@ -114,10 +127,14 @@ def _register_routers():
     from peyvand.accounts.api import router as accounts_router
     from peyvand.activities.api import router as activities_router
     from peyvand.customers.api import router as customers_router
+    from peyvand.transfers.api import router as transfers_router
+    from peyvand.transfers.export_api import router as exports_router
 
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", customers_router)
     api.add_router("/v1/", activities_router)
+    api.add_router("/v1/", transfers_router)
+    api.add_router("/v1/", exports_router)
 
 
 def if_match_version(request) -> int | None:

@@ -214,7 +214,18 @@ PEYVAND = {
     # Days a soft-deleted record stays in the trash before the worker purges it.
     "TRASH_RETENTION_DAYS": int(os.environ.get("PEYVAND_TRASH_RETENTION_DAYS", "30")),
     "PAGE_SIZE": 25,
+    # Largest file an import accepts, and how long a running import may go without a
+    # heartbeat before another worker resumes it.
+    "IMPORT_MAX_BYTES": int(os.environ.get("PEYVAND_IMPORT_MAX_MB", "200")) * 1024 * 1024,
+    "IMPORT_STALE_SECONDS": int(os.environ.get("PEYVAND_IMPORT_STALE_SECONDS", "60")),
     "API_MAX_LIMIT": 200,
     # Largest accepted length of any free-text field, in characters.
     "MAX_TEXT_LENGTH": 20_000,
+    # Lists count matches up to this many and past it say "more than …": a full COUNT(*)
+    # over a million rows costs more than the page itself.
+    "EXACT_COUNT_LIMIT": int(os.environ.get("PEYVAND_EXACT_COUNT_LIMIT", "10000")),
+    # An export of more rows than this runs in the worker and leaves a download link.
+    "EXPORT_INLINE_LIMIT": int(os.environ.get("PEYVAND_EXPORT_INLINE_LIMIT", "5000")),
+    # Days an export's file is kept before the nightly purge removes it.
+    "EXPORT_RETENTION_DAYS": int(os.environ.get("PEYVAND_EXPORT_RETENTION_DAYS", "7")),
 }

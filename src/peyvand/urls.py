@@ -7,5 +7,7 @@ urlpatterns = [
     path("accounts/", include("peyvand.accounts.urls")),
     path("customers/", include("peyvand.customers.urls")),
     path("activities/", include("peyvand.activities.urls")),
+    path("transfers/", include("peyvand.transfers.urls")),
+    path("exports/", include("peyvand.transfers.export_urls")),
     path("api/", api.urls),
 ]

@@ -38,6 +38,9 @@ class Case:
       any         everyone succeeds (reads of shared data, the caller's own account)
       admin       admin succeeds, everyone else 403
       managers    admin and manager succeed, agents and viewers 403
+      job         an import job in the path: the caller's own succeeds (a viewer's write
+                  → 403); another user's → 404, except for an administrator
+      upload      a multipart file upload: viewer → 403, others succeed
     """
 
     kind: str
@@ -128,6 +131,25 @@ MATRIX = {
     ("PATCH", "/api/v1/custom-fields/{id}"): Case(
         "admin", body=lambda w: {"label": "رده"}, target=lambda w, u: w.custom_field.pk
     ),
+    # imports
+    ("GET", "/api/v1/imports"): Case("any"),
+    ("POST", "/api/v1/imports"): Case("upload", ok=201),
+    ("GET", "/api/v1/imports/targets"): Case("any"),
+    ("GET", "/api/v1/imports/presets"): Case("any"),
+    ("GET", "/api/v1/imports/{id}"): Case("job"),
+    # A preview validates rows as an import would: a writer's step.
+    ("GET", "/api/v1/imports/{id}/preview"): Case("job", write=True),
+    ("GET", "/api/v1/imports/{id}/report"): Case("job"),
+    ("PUT", "/api/v1/imports/{id}/mapping"): Case(
+        "job", write=True, body=lambda w: {"columns": ["last_name", "phone_mobile"]}
+    ),
+    ("POST", "/api/v1/imports/{id}/start"): Case("job", ok=202, write=True),
+    ("POST", "/api/v1/imports/{id}/cancel"): Case(
+        "job", write=True, before=lambda job: _set_status(job, "queued")
+    ),
+    ("POST", "/api/v1/imports/{id}/undo"): Case(
+        "job", ok=202, write=True, before=lambda job: _set_status(job, "done")
+    ),
     # the caller's own account and tokens
     ("GET", "/api/v1/me"): Case("any"),
     ("PATCH", "/api/v1/me"): Case("any", body=lambda w: {"language": "en"}),
@@ -152,6 +174,56 @@ MATRIX = {
         "admin", body=lambda w: {"name": "تیم د"}, target=lambda w, u: w.team_b.pk
     ),
 }
+
+
+def _set_status(job, status):
+    type(job).objects.filter(pk=job.pk).update(status=status)
+
+
+def _import_job(world, owner):
+    """A draft import of a two-column file, belonging to ``owner`` (any role)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from peyvand.transfers import services as transfers
+
+    upload = SimpleUploadedFile("people.csv", "نام خانوادگی,موبایل\nکریمی,09121234567\n".encode())
+    job = transfers.create_import(world.users["admin"], upload)
+    type(job).objects.filter(pk=job.pk).update(created_by=owner)
+    return job
+
+
+def _check_job(world, case, role, client, method, path):
+    caller = world.users[role]
+    stranger = world.users["other_agent" if role != "other_agent" else "agent"]
+    for owner in (caller, stranger):
+        job = _import_job(world, owner)
+        if case.before:
+            case.before(job)
+        body = case.body(world) if case.body else None
+        response = _call(client, method, path.replace("{id}", str(job.pk)), body)
+        if owner == stranger and role != "admin":
+            _assert_error(response, 404)
+        elif case.write and role == "viewer":
+            _assert_error(response, 403)
+        else:
+            assert response.status_code == case.ok, (role, response.content[:500])
+
+
+def _check_upload(world, case, role, client, path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from peyvand.transfers.models import ImportJob
+
+    upload = SimpleUploadedFile("people.csv", "نام خانوادگی\nکریمی\n".encode())
+    count = ImportJob.objects.count()
+    response = client.client.post(
+        path, {"file": upload}, headers={"Authorization": f"Bearer {client.token}"}
+    )
+    if role == "viewer":
+        _assert_error(response, 403)
+        assert ImportJob.objects.count() == count
+    else:
+        assert response.status_code == case.ok, response.content[:500]
 
 
 def registered_endpoints() -> set[tuple[str, str]]:
@@ -275,6 +347,10 @@ def test_permission_matrix(world, clients, endpoint, role):
         return _check_export(world, case, role, client, path)
     if case.kind == "reference":
         return _check_reference(world, case, role, client, method, path)
+    if case.kind == "job":
+        return _check_job(world, case, role, client, method, path)
+    if case.kind == "upload":
+        return _check_upload(world, case, role, client, path)
     if case.target:
         path = path.replace("{id}", str(case.target(world, world.users[role])))
     response = _call(client, method, path, case.body(world) if case.body else None)

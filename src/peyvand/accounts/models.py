@@ -83,7 +83,7 @@ class User(AbstractBaseUser):
     def team_ids(self) -> list[int]:
         return list(self.teams.values_list("id", flat=True))
 
-    @property
+    @cached_property
     def primary_team(self):
         return self.teams.order_by("id").first()
 

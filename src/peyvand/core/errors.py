@@ -14,3 +14,20 @@ class StaleVersionError(Exception):
     def __init__(self, current_version: int):
         super().__init__(str(self.message))
         self.current_version = current_version
+
+
+class PossibleDuplicateError(Exception):
+    """Records that look like the one being saved already exist; the user may save anyway.
+
+    ``candidates`` are plain dicts (id, name, phones, emails, score, reasons), ready for
+    the API's answer and the form alike.
+    """
+
+    message = _(
+        "This looks like a record that already exists. Check the likely duplicates, "
+        "or save anyway."
+    )
+
+    def __init__(self, candidates: list[dict]):
+        super().__init__(str(self.message))
+        self.candidates = candidates

@@ -1,14 +1,20 @@
-"""Keyset pagination: pages walk an index by (sort value, id), never by OFFSET."""
+"""Keyset pagination: pages walk an index by (sort value, id), never by OFFSET.
+
+Totals are counted no further than a limit (``count_up_to``): past it a list says "more
+than N" rather than run a COUNT(*) over a million rows for every page.
+"""
 
 import base64
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def _encode(value, pk) -> str:
@@ -51,3 +57,25 @@ def keyset_page(queryset, field: str, descending: bool, cursor: str | None, limi
         last = items[-1]
         next_cursor = _encode(getattr(last, field), last.pk)
     return items, next_cursor
+
+
+@dataclass(frozen=True)
+class BoundedCount:
+    """How many rows match, counted up to a limit; when not exact, more than ``value`` match."""
+
+    value: int
+    is_exact: bool
+
+    @property
+    def label(self) -> str:
+        """``12 results`` or ``More than 10,000 results`` (digits localised by the template)."""
+        count = f"{self.value:,}"
+        if not self.is_exact:
+            return _("More than %(count)s results") % {"count": count}
+        return ngettext("%(count)s result", "%(count)s results", self.value) % {"count": count}
+
+
+def count_up_to(queryset, limit: int) -> BoundedCount:
+    """Count ``queryset`` with ``LIMIT limit + 1``: exact up to ``limit``, a lower bound past it."""
+    found = queryset.order_by()[: limit + 1].count()
+    return BoundedCount(min(found, limit), found <= limit)

@@ -5,6 +5,7 @@ letter forms; ``to_ascii_digits`` and ``search_key`` fold them so that the same
 person is found however their name or number was typed.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -41,6 +42,9 @@ def to_persian_digits(text: str) -> str:
     return digits.en_to_fa(text)
 
 
+# Names repeat a lot (a few hundred first and last names cover most people), and bulk
+# imports normalise millions of them: remember recent answers.
+@functools.lru_cache(maxsize=100_000)
 def search_key(text: str | None) -> str:
     """The normalised form of ``text`` that search and duplicate detection compare.
 

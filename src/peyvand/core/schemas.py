@@ -69,6 +69,17 @@ class Page(Schema, Generic[T]):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
 
+class CountedPage(Page[T], Generic[T]):
+    count: int = Field(
+        description="How many records match the filters, counted no further than the "
+        "server's exact-count limit (10,000 by default)."
+    )
+    count_is_exact: bool = Field(
+        description="False when more than `count` records match: past the limit the "
+        "server stops counting, so a list over a million rows stays fast."
+    )
+
+
 class ListQuery(Schema):
     """Query parameters every list takes; filters are read by the selector."""
 

@@ -15,14 +15,23 @@ from ninja import Query, Router, Status
 from peyvand.api import check_if_match, if_match_version, with_etag
 from peyvand.core.pagination import keyset_page
 from peyvand.core.persian import search_key
-from peyvand.core.schemas import ListQuery, Page, RecordId
+from peyvand.core.schemas import CountedPage, ListQuery, Page, RecordId
+from peyvand.transfers import exports
+from peyvand.transfers.export_schemas import ExportJobOut, accepted
+from peyvand.transfers.models import ExportJob
 
-from . import export, selectors, services
+from . import duplicates, merge, selectors, services
 from .models import CustomFieldDefinition, Membership, Organization, Person, Tag
 from .schemas import (
     CustomerQuery,
     CustomFieldIn,
     CustomFieldOut,
+    DuplicateCheck,
+    DuplicatePairOut,
+    DuplicateScanOut,
+    MergeIn,
+    MergeOut,
+    NoOptions,
     OrganizationIn,
     OrganizationOut,
     OrganizationPatch,
@@ -52,6 +61,7 @@ class CustomerEndpoints:
     create: Callable
     update: Callable
     related: tuple  # what one page prefetches so a list costs a fixed number of queries
+    write_options: type = NoOptions  # query options of create and update
 
 
 PEOPLE = CustomerEndpoints(
@@ -72,6 +82,7 @@ PEOPLE = CustomerEndpoints(
             queryset=Membership.objects.filter(organization__deleted_at__isnull=True),
         ),
     ),
+    write_options=DuplicateCheck,
 )
 
 ORGANIZATIONS = CustomerEndpoints(
@@ -93,28 +104,42 @@ def _register(spec: CustomerEndpoints) -> None:
     name = spec.path
     entity = spec.model._meta.model_name
 
-    @router.get(f"/{name}", response=Page[spec.schema_out], operation_id=f"list_{name}")
+    @router.get(f"/{name}", response=CountedPage[spec.schema_out], operation_id=f"list_{name}")
     def list_(request, filters: Query[CustomerQuery]):
         # Filters, including any cf_<key>, come from the raw query string.
         items, next_cursor = spec.page(request.auth, request.GET, filters.page_size)
         prefetch_related_objects(items, *spec.related)
-        return {"items": items, "next_cursor": next_cursor}
+        total = selectors.customers_count(request.auth, entity, request.GET)
+        return {
+            "items": items,
+            "next_cursor": next_cursor,
+            "count": total.value,
+            "count_is_exact": total.is_exact,
+        }
 
     @router.post(f"/{name}", response={201: spec.schema_out}, operation_id=f"create_{name}")
-    def create(request, payload: spec.schema_in, response: HttpResponse):
-        created = spec.create(request.auth, payload.dict(exclude_unset=True))
+    def create(
+        request, payload: spec.schema_in, response: HttpResponse, options: Query[spec.write_options]
+    ):
+        created = spec.create(request.auth, payload.dict(exclude_unset=True), **options.dict())
         obj = spec.detail(request.auth, created.pk)
         with_etag(response, obj)
         response["Location"] = f"{request.path.rstrip('/')}/{obj.pk}"
         return Status(201, obj)
 
-    @router.get(f"/{name}/export", operation_id=f"export_{name}")
-    def export_(request, format: str = "csv", columns: str = ""):  # noqa: A002 (the API's word)
+    @router.get(f"/{name}/export", response={202: ExportJobOut}, operation_id=f"export_{name}")
+    def export_(request, response: HttpResponse, format: str = "csv", columns: str = ""):  # noqa: A002
         """The filtered list (same filters as the list) as CSV or XLSX; `columns` is
-        comma-separated (all when empty). Formula-like cells are neutralised."""
-        return export.http_response(
+        comma-separated (all when empty). Formula-like cells are neutralised.
+
+        A list longer than the inline limit (5,000 rows by default) is not sent here: the
+        answer is 202 with an export job (as `POST /exports`) whose file the worker writes."""
+        result = exports.stream_or_queue(
             request.auth, entity, request.GET, format, [c.strip() for c in columns.split(",")]
         )
+        if isinstance(result, ExportJob):
+            return accepted(response, result)
+        return result
 
     @router.get(f"/{name}/{{id}}", response=spec.schema_out, operation_id=f"get_{name}")
     def get(request, id: RecordId, response: HttpResponse):
@@ -123,13 +148,19 @@ def _register(spec: CustomerEndpoints) -> None:
         return obj
 
     @router.patch(f"/{name}/{{id}}", response=spec.schema_out, operation_id=f"update_{name}")
-    def update(request, id: RecordId, payload: spec.schema_patch, response: HttpResponse):
+    def update(
+        request,
+        id: RecordId,
+        payload: spec.schema_patch,
+        response: HttpResponse,
+        options: Query[spec.write_options],
+    ):
         obj = spec.detail(request.auth, id)
         check_if_match(request, obj)
         data = payload.dict(exclude_unset=True)
         version = data.pop("version", None)
         expected = version if version is not None else if_match_version(request)
-        spec.update(request.auth, obj, data, expected)
+        spec.update(request.auth, obj, data, expected, **options.dict())
         obj = spec.detail(request.auth, id)
         with_etag(response, obj)
         return obj
@@ -154,6 +185,44 @@ def _register(spec: CustomerEndpoints) -> None:
 
 _register(PEOPLE)
 _register(ORGANIZATIONS)
+
+
+# ---- duplicates and merges --------------------------------------------------------------
+
+
+@router.post(
+    "/persons/{id}/merge", response=MergeOut, operation_id="merge_persons", tags=["duplicates"]
+)
+def merge_person(request, id: RecordId, payload: MergeIn):
+    """Merge `other` into this person: every linked record moves here, `other` goes to the
+    trash. Undo with `POST /merges/{id}/undo`."""
+    survivor = selectors.get_person(request.auth, id)
+    other = Person(pk=payload.other)  # the service answers 422 unless it is live and visible
+    return merge.merge_people(request.auth, survivor, other, payload.choices, payload.versions)
+
+
+@router.post("/merges/{id}/undo", response=MergeOut, tags=["duplicates"])
+def undo_merge(request, id: RecordId):
+    return merge.undo_merge(request.auth, selectors.get_merge(request.auth, id))
+
+
+@router.get("/duplicates", response=Page[DuplicatePairOut], tags=["duplicates"])
+def list_duplicates(request, params: Query[ListQuery]):
+    """Open pairs of people who look like one person, best score first."""
+    items, next_cursor = selectors.duplicate_queue(request.auth, params.cursor, params.page_size)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("/duplicates/{id}/dismiss", response=DuplicatePairOut, tags=["duplicates"])
+def dismiss_duplicate(request, id: RecordId):
+    """Not one person: the pair leaves the queue and stays out on later scans."""
+    return duplicates.dismiss_pair(request.auth, selectors.get_pair(request.auth, id))
+
+
+@router.post("/duplicates/scan", response={202: DuplicateScanOut}, tags=["duplicates"])
+def scan_duplicates(request):
+    """Start a scan of every person in the worker (managers and admins)."""
+    return Status(202, duplicates.request_scan(request.auth))
 
 
 # ---- tags -------------------------------------------------------------------------------

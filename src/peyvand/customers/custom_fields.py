@@ -85,14 +85,19 @@ def clean_value(definition: CustomFieldDefinition, value):
     return cleaners[definition.field_type](value)
 
 
-def clean_custom(entity: str, raw, current: dict, errors: FieldErrors, *, partial: bool) -> dict:
-    """Merge ``raw`` into ``current`` after checking every value against its definition."""
+def clean_custom(
+    entity: str, raw, current: dict, errors: FieldErrors, *, partial: bool, known=None
+) -> dict:
+    """Merge ``raw`` into ``current`` after checking every value against its definition.
+
+    ``known`` are the entity's active definitions when the caller has read them already.
+    """
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         errors.add("custom", _("Expected an object of custom field values."))
         return current
-    defs = {d.key: d for d in definitions(entity)}
+    defs = {d.key: d for d in (definitions(entity) if known is None else known)}
     for key in raw:
         if key not in defs:
             errors.add(f"custom.{key}", _("There is no custom field with this key."))

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 import jdatetime
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from iranian_cities.models import City
 
 from peyvand.accounts import services as accounts
 from peyvand.accounts.models import Role, Team, User
 from peyvand.activities.models import Activity
+from peyvand.core.bulk import insert_rows, reserve_ids
 from peyvand.core.database import refresh_statistics
 from peyvand.core.models import AuditEvent
 from peyvand.core.persian import search_key, to_persian_digits
@@ -219,7 +220,6 @@ STAGE_WEIGHTS = {
     LifecycleStage.LOYAL: 10,
     LifecycleStage.CHURNED: 5,
 }
-INSERT_BATCH = 5000
 # Choice values, looked up once: enum ``.values`` rebuilds its list on every access.
 KINDS = Activity.Kind.values
 DIRECTIONS = Activity.Direction.values
@@ -274,55 +274,6 @@ def latin(text: str) -> str:
     return text.translate(LATIN) or "user"
 
 
-# ---- the fast path ------------------------------------------------------------------------
-
-
-def _reserve_ids(model, count: int) -> list[int]:
-    """Primary keys for ``count`` new rows, so children can point at them before the insert."""
-    table = model._meta.db_table
-    connection = connections[DEFAULT_DB_ALIAS]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # AUTOINCREMENT never reuses an id (a purged record's audit events keep theirs), so
-        # start past both the live maximum and the sequence. The IMMEDIATE transaction
-        # holds the write lock, so no other writer takes these ids meanwhile.
-        quoted = connection.ops.quote_name(table)
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 (model's table)
-        start = cursor.fetchone()[0]
-        cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
-        start = max(start, cursor.fetchone()[0]) + 1
-    return list(range(start, start + count))
-
-
-def _insert(model, objs: list) -> None:
-    """INSERT the unsaved ``objs`` with ``executemany``; ids are kept when already set."""
-    if not objs:
-        return
-    # The real connection, not the thread-local proxy: this loop runs once per value.
-    connection = connections[DEFAULT_DB_ALIAS]
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if not (f.primary_key and objs[0].pk is None) and not f.generated
-    ]
-    quote = connection.ops.quote_name
-    # Only the model's own table and column names are interpolated; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_BATCH):
-            cursor.executemany(sql, rows[start : start + INSERT_BATCH])
-
-
 # ---- generation ---------------------------------------------------------------------------
 
 
@@ -337,7 +288,7 @@ class _Batch:
 
     def write(self):
         for model, objs in self.rows.items():
-            _insert(model, objs)
+            insert_rows(model, objs)
 
 
 def demo_users(password: str | None = None) -> list[User]:
@@ -468,7 +419,7 @@ class _Generator:
     def organizations(self, count: int) -> list[Organization]:
         rng = self.rng
         orgs = []
-        for pk in _reserve_ids(Organization, count) if count else []:
+        for pk in reserve_ids(Organization, count) if count else []:
             word, word_latin = rng.choice(ORG_WORDS)
             trade, trade_latin, industry = rng.choice(ORG_FIELDS)
             org = Organization(
@@ -492,7 +443,7 @@ class _Generator:
     def people(self, count: int, orgs: list[Organization]) -> list[Person]:
         rng = self.rng
         people = []
-        for pk in _reserve_ids(Person, count) if count else []:
+        for pk in reserve_ids(Person, count) if count else []:
             gender = rng.choice([Gender.MALE, Gender.FEMALE])
             first = rng.choice(MALE_NAMES if gender == Gender.MALE else FEMALE_NAMES)
             last = rng.choice(LAST_NAMES)

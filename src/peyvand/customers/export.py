@@ -2,10 +2,13 @@
 
 Rows come from the same selectors as the list (visibility applies), are read in chunks
 and written as they come, so an export of a million rows never holds them all in memory.
-Cells a spreadsheet would run as a formula are neutralised.
+Cells a spreadsheet would run as a formula are neutralised. The same row generator and
+writers serve the download streamed in the request and the file the worker writes for a
+large export (``peyvand.transfers.exports``).
 """
 
 import csv
+import io
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +29,10 @@ from .models import Membership
 from .selectors import filter_customers, visible_organizations, visible_people
 
 FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 CHUNK = 2000
 # A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice
 # and Google Sheets; a leading apostrophe makes it plain text (OWASP's advice).
@@ -41,6 +48,8 @@ def neutralise(value) -> str:
 class Column:
     label: str
     value: Callable
+    # Related rows ``value`` reads: prefetched once per chunk, only when the column is chosen.
+    needs: tuple[str, ...] = ()
 
 
 def _join(values) -> str:
@@ -51,17 +60,22 @@ def _common_columns() -> dict[str, Column]:
     return {
         "id": Column(gettext_lazy("ID"), lambda o: o.pk),
         "phones": Column(
-            gettext_lazy("Phones"), lambda o: _join(display_phone(p.number) for p in o.phones.all())
+            gettext_lazy("Phones"),
+            lambda o: _join(display_phone(p.number) for p in o.phones.all()),
+            ("phones",),
         ),
         "emails": Column(
-            gettext_lazy("E-mails"), lambda o: _join(e.address for e in o.emails.all())
+            gettext_lazy("E-mails"), lambda o: _join(e.address for e in o.emails.all()), ("emails",)
         ),
         "province": Column(
             gettext_lazy("Province"),
             lambda o: _join(str(a.province or "") for a in o.addresses.all()),
+            ("addresses__province",),
         ),
         "city": Column(
-            gettext_lazy("City"), lambda o: _join(str(a.city or "") for a in o.addresses.all())
+            gettext_lazy("City"),
+            lambda o: _join(str(a.city or "") for a in o.addresses.all()),
+            ("addresses__city",),
         ),
         "lifecycle_stage": Column(
             gettext_lazy("Lifecycle stage"), lambda o: o.get_lifecycle_stage_display()
@@ -69,7 +83,9 @@ def _common_columns() -> dict[str, Column]:
         "source": Column(gettext_lazy("Source"), lambda o: o.get_source_display()),
         "owner": Column(gettext_lazy("Owner"), lambda o: str(o.owner)),
         "team": Column(gettext_lazy("Team"), lambda o: str(o.team or "")),
-        "tags": Column(gettext_lazy("Tags"), lambda o: _join(t.name for t in o.tags.all())),
+        "tags": Column(
+            gettext_lazy("Tags"), lambda o: _join(t.name for t in o.tags.all()), ("tags",)
+        ),
         "created_at": Column(
             gettext_lazy("Created"), lambda o: jalali.format_datetime(o.created_at)
         ),
@@ -86,6 +102,7 @@ def _person_columns() -> dict[str, Column]:
         "organizations": Column(
             gettext_lazy("Organizations"),
             lambda p: _join(m.organization.name for m in p.memberships.all()),
+            ("memberships",),
         ),
         **_common_columns(),
     }
@@ -140,17 +157,24 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def _queryset(user, entity: str, params):
-    visible = visible_people if entity == "person" else visible_organizations
-    related = ["tags", "phones", "emails", "addresses__province", "addresses__city"]
-    if entity == "person":
-        related.append(
-            Prefetch("memberships", queryset=Membership.objects.select_related("organization"))
+def _prefetch(need: str):
+    if need == "memberships":  # a trashed organisation is no longer listed on the person
+        return Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(
+                organization__deleted_at__isnull=True
+            ).select_related("organization"),
         )
+    return need
+
+
+def _queryset(user, entity: str, params, columns: dict[str, Column]):
+    visible = visible_people if entity == "person" else visible_organizations
+    needs = dict.fromkeys(need for column in columns.values() for need in column.needs)
     queryset = filter_customers(visible(user), entity, params)
     return (
         queryset.select_related("owner", "team")
-        .prefetch_related(*related)
+        .prefetch_related(*map(_prefetch, needs))
         .order_by("name_key", "id")
     )
 
@@ -160,7 +184,7 @@ def rows(user, entity: str, params, columns: dict[str, Column]) -> Iterator[list
 
     The query is built (and bad filters reported) now; rows are read as they are consumed.
     """
-    queryset = _queryset(user, entity, params)
+    queryset = _queryset(user, entity, params, columns)
     return _rows(queryset, columns)
 
 
@@ -185,16 +209,41 @@ def csv_chunks(row_iter) -> Iterator[str]:
         yield writer.writerow(row)
 
 
-def xlsx_file(row_iter):
-    """A temporary XLSX file written row by row (openpyxl's write-only mode)."""
+def write_csv(row_iter, handle) -> None:
+    """Write the rows to a binary file as UTF-8 CSV with a BOM, row by row."""
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+    try:
+        for chunk in csv_chunks(row_iter):
+            text.write(chunk)
+    finally:
+        text.detach()  # leave ``handle`` open for the caller
+
+
+def write_xlsx(row_iter, handle) -> None:
+    """Write the rows to a binary file as a right-to-left sheet (openpyxl's write-only mode,
+    which keeps no rows in memory and writes strings inline)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.sheet_view.rightToLeft = True
     for row in row_iter:
         sheet.append(row)
+    workbook.save(handle)
+
+
+def write_file(fmt: str, row_iter, handle) -> None:
+    (write_csv if fmt == "csv" else write_xlsx)(row_iter, handle)
+
+
+def file_name(entity: str, day) -> str:
+    """``people-20250321.csv``-style name, without the extension."""
+    return f"{'people' if entity == 'person' else 'organizations'}-{day:%Y%m%d}"
+
+
+def xlsx_file(row_iter):
+    """A temporary XLSX file written row by row."""
     # Handed to FileResponse, which closes it (and the OS deletes it) after sending.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    workbook.save(handle)
+    write_xlsx(row_iter, handle)
     handle.seek(0)
     return handle
 
@@ -204,15 +253,10 @@ def http_response(user, entity: str, params, fmt: str, requested_columns):
     fmt = check_format(fmt)
     columns = choose_columns(entity, requested_columns)
     row_iter = rows(user, entity, params, columns)
-    name = f"{'people' if entity == 'person' else 'organizations'}-{timezone.localdate():%Y%m%d}"
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            csv_chunks(row_iter), content_type="text/csv; charset=utf-8"
-        )
+        response = StreamingHttpResponse(csv_chunks(row_iter), content_type=CONTENT_TYPES[fmt])
     else:
-        response = FileResponse(
-            xlsx_file(row_iter),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = FileResponse(xlsx_file(row_iter), content_type=CONTENT_TYPES[fmt])
+    name = file_name(entity, timezone.localdate())
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

@@ -1,5 +1,6 @@
 """People, organisations, their contact points, tags, consents and custom fields."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -132,6 +133,9 @@ class Customer(BusinessRecord):
             "social_handles": _("social handles"),
             "consents": _("consents"),
             "organizations": _("organizations"),
+            "merged": _("merged with"),
+            "merged_into": _("merged into"),
+            "merge_undone": _("merge undone"),
         }
         definitions = CustomFieldDefinition.objects.filter(entity=entity)
         for key, label in definitions.values_list("key", "label"):
@@ -384,3 +388,132 @@ class Consent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "channel"], name="consent_person_channel")
         ]
+
+
+# ---- duplicates and merges ----------------------------------------------------------------
+
+
+class DuplicatePair(models.Model):
+    """Two people the duplicate scan thinks are one; ``person_a`` has the smaller id."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        DISMISSED = "dismissed", _("Not duplicates")
+        MERGED = "merged", _("Merged")
+
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("score"))
+    # Why they match: evidence codes such as "phone", "name", "national_id".
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    found_at = models.DateTimeField(_("found"), default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-score", "-id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(person_a__lt=models.F("person_b")), name="duplicate_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-score", "-id"], name="duplicate_pair_queue"),
+            models.Index(fields=["person_b"], name="duplicate_pair_person_b"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_a_id} ~ {self.person_b_id} ({self.score:.2f})"
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+class DuplicateScan(models.Model):
+    """One run of the duplicate scan over every live person, with what it found."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # people, candidate_pairs, pairs_found, oversized_blocks, seconds
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class DuplicateScanKey(models.Model):
+    """Scratch rows of a running scan: one person under one name key, with the evidence the
+    name pass compares. The database sorts them, so the scan never holds a million names in
+    memory; the rows are deleted when the scan ends."""
+
+    scan = models.ForeignKey(DuplicateScan, on_delete=models.CASCADE, related_name="+")
+    pass_number = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=310)
+    person_id = models.BigIntegerField()
+    national_id = models.CharField(max_length=10, blank=True)
+    birthday = models.DateField(null=True)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scan", "pass_number", "key"], name="duplicate_scan_order")]
+
+
+class Merge(models.Model):
+    """One person merged into another, with everything ``undo_merge`` needs to reverse it."""
+
+    survivor = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges")
+    merged = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merged_into")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    # field → "survivor" | "other", as chosen
+    choices = models.JSONField(default=dict)
+    # The survivor's merge fields before and after, as JSON values.
+    survivor_before = models.JSONField(default=dict)
+    survivor_after = models.JSONField(default=dict)
+    # [{"model": "app.model", "field": fk name, "pks": [...]}]: rows moved to the survivor.
+    moved = models.JSONField(default=list)
+    # [{"model", "pk", "reason"}]: rows left with the merged person (the survivor has them).
+    skipped = models.JSONField(default=list)
+    # [{"model", "pk", "before": {field: value}}]: survivor rows given the merged one's values.
+    updated = models.JSONField(default=list)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self):
+        return f"{self.merged_id} → {self.survivor_id}"
+
+    @property
+    def moved_count(self) -> int:
+        return sum(len(group["pks"]) for group in self.moved)

@@ -251,3 +251,83 @@ class CustomFieldOut(Schema):
     required: bool
     position: int
     is_active: bool
+
+
+# ---- duplicates and merges --------------------------------------------------------------
+
+
+class DuplicateCheck(Schema):
+    allow_duplicate: bool = Field(
+        False,
+        description="Save even when likely duplicates exist; otherwise 409 "
+        "`possible_duplicate` lists them as `candidates`.",
+    )
+
+
+class NoOptions(Schema):
+    """Write options of a record kind that has none."""
+
+
+class PersonBrief(Schema):
+    id: int
+    name: str = Field(alias="full_name")
+    phones: list[str]
+    emails: list[str]
+
+    @staticmethod
+    def resolve_phones(obj):
+        return [p.number for p in obj.phones.all()]
+
+    @staticmethod
+    def resolve_emails(obj):
+        return [e.address for e in obj.emails.all()]
+
+
+class DuplicatePairOut(Schema):
+    id: int
+    person_a: PersonBrief
+    person_b: PersonBrief
+    score: float
+    reasons: list[str] = Field(
+        description="Evidence: name, phone, similar_phone, email, similar_email, "
+        "national_id, birthday, address."
+    )
+    status: str = Field(description="open, dismissed or merged")
+    found_at: dt.datetime
+
+
+class DuplicateScanOut(Schema):
+    id: int
+    status: str = Field(description="queued, running, done or failed")
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    stats: dict[str, Any]
+
+
+class MergeIn(InputSchema):
+    other: Annotated[int, Field(ge=1, le=2**63 - 1)] = Field(
+        description="The person merged into this one (goes to the trash)."
+    )
+    choices: dict[str, str] | None = Field(
+        None,
+        description='Field → "survivor" or "other", e.g. {"first_name": "other", '
+        '"custom.level": "survivor"}. Fields left out keep the survivor\'s value '
+        "unless it is empty.",
+    )
+    versions: dict[str, int] | None = Field(
+        None,
+        description='{"survivor": 3, "other": 2}: the versions compared; a newer one answers 409.',
+    )
+
+
+class MergeOut(Schema):
+    id: int
+    survivor: int = Field(alias="survivor_id")
+    merged: int = Field(alias="merged_id")
+    at: dt.datetime
+    choices: dict[str, str]
+    moved: list[dict[str, Any]] = Field(description="Rows moved: model, field and ids.")
+    skipped: list[dict[str, Any]] = Field(
+        description="Rows the survivor already had, left with the merged person."
+    )
+    undone_at: dt.datetime | None

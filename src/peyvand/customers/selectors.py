@@ -1,16 +1,26 @@
 """Reads of people and organisations, always through the visibility rule."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from peyvand.core.pagination import keyset_page
+from peyvand.core.pagination import BoundedCount, count_up_to, keyset_page
 from peyvand.core.search import filter_search_text
 from peyvand.core.visibility import visible
 
 from .custom_fields import definitions
-from .models import CustomFieldDefinition, Membership, Organization, Person, Phone
+from .models import (
+    CustomFieldDefinition,
+    DuplicatePair,
+    DuplicateScan,
+    Membership,
+    Merge,
+    Organization,
+    Person,
+    Phone,
+)
 
 SORTS = {
     "name": ("name_key", False),
@@ -98,6 +108,14 @@ def page(queryset, params, limit: int):
     return keyset_page(queryset, field, descending, params.get("cursor"), limit)
 
 
+def customers_count(user, entity: str, params, limit: int | None = None) -> BoundedCount:
+    """How many visible people or organisations the filters match, counted no further than
+    ``limit`` (EXACT_COUNT_LIMIT by default)."""
+    visible_ = visible_people if entity == "person" else visible_organizations
+    queryset = filter_customers(visible_(user), entity, params)
+    return count_up_to(queryset, limit or settings.PEYVAND["EXACT_COUNT_LIMIT"])
+
+
 def people_page(user, params, limit: int):
     queryset = filter_customers(visible_people(user), "person", params)
     queryset = queryset.select_related("owner").prefetch_related(
@@ -167,3 +185,55 @@ def global_search(user, raw_query: str, limit: int = 10) -> dict:
 
 def trashed(user, model):
     return visible(model.trashed.all(), user).order_by("-deleted_at")
+
+
+# ---- duplicates and merges --------------------------------------------------------------
+
+
+def _both_visible(queryset, first: str, second: str, people):
+    return queryset.filter(
+        Exists(people.filter(pk=OuterRef(first))), Exists(people.filter(pk=OuterRef(second)))
+    )
+
+
+def visible_pairs(user):
+    """Possible duplicates whose two people are both live and visible to ``user``."""
+    return _both_visible(
+        DuplicatePair.objects.all(), "person_a_id", "person_b_id", visible_people(user)
+    )
+
+
+def duplicate_queue(user, cursor: str | None, limit: int):
+    """Open pairs, best score first, one keyset page."""
+    pairs = (
+        visible_pairs(user)
+        .filter(status=DuplicatePair.Status.OPEN)
+        .select_related("person_a", "person_b")
+        .prefetch_related(
+            "person_a__phones", "person_b__phones", "person_a__emails", "person_b__emails"
+        )
+    )
+    return keyset_page(pairs, "score", True, cursor, limit)
+
+
+def get_pair(user, pk) -> DuplicatePair:
+    return get_object_or_404(visible_pairs(user), pk=pk)
+
+
+def visible_merges(user):
+    """Merges whose survivor and merged person (live or in the trash) ``user`` may see."""
+    people = visible(Person.all_objects.all(), user)
+    return _both_visible(Merge.objects.all(), "survivor_id", "merged_id", people)
+
+
+def merge_history(user, cursor: str | None, limit: int):
+    merges = visible_merges(user).select_related("survivor", "merged", "actor", "undone_by")
+    return keyset_page(merges, "at", True, cursor, limit)
+
+
+def get_merge(user, pk) -> Merge:
+    return get_object_or_404(visible_merges(user), pk=pk)
+
+
+def latest_scan() -> DuplicateScan | None:
+    return DuplicateScan.objects.first()

@@ -5,6 +5,7 @@ field), normalises on write (E.164 phones, lower-case e-mails, ASCII IDs, search
 checks the caller's rights and the record's version, and audits what changed.
 """
 
+import functools
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from iranian_cities.models import City, Province
 
 from peyvand.accounts.models import Team, User
 from peyvand.core import jalali, records
+from peyvand.core.errors import PossibleDuplicateError
 from peyvand.core.identifiers import (
     normalize_economic_code,
     normalize_legal_id,
@@ -26,6 +28,7 @@ from peyvand.core.phone import normalize_phone
 from peyvand.core.validation import FieldErrors, as_list, choice, text
 from peyvand.core.visibility import require_delete, require_write
 
+from . import duplicates
 from .custom_fields import clean_custom
 from .models import (
     Address,
@@ -263,7 +266,7 @@ def _clean_memberships(actor, raw, errors: FieldErrors) -> list[dict]:
     return memberships
 
 
-def _clean_common(actor, data: dict, errors: FieldErrors, obj) -> dict:
+def _clean_common(actor, data: dict, errors: FieldErrors, obj, custom_definitions=None) -> dict:
     clean = {}
     simple = {
         "source": lambda v: choice(v, Source.values),
@@ -290,14 +293,19 @@ def _clean_common(actor, data: dict, errors: FieldErrors, obj) -> dict:
     entity = "person" if isinstance(obj, Person) else "organization"
     if "custom" in data or obj.pk is None:
         clean["custom"] = clean_custom(
-            entity, data.get("custom"), obj.custom or {}, errors, partial=obj.pk is not None
+            entity,
+            data.get("custom"),
+            obj.custom or {},
+            errors,
+            partial=obj.pk is not None,
+            known=custom_definitions,
         )
     return clean
 
 
-def _clean_person(actor, data: dict, person: Person) -> dict:
+def _clean_person(actor, data: dict, person: Person, custom_definitions=None) -> dict:
     errors = FieldErrors()
-    clean = _clean_common(actor, data, errors, person)
+    clean = _clean_common(actor, data, errors, person, custom_definitions)
     creating = person.pk is None
     if "first_name" in data or creating:
         clean["first_name"] = errors.check(
@@ -326,6 +334,21 @@ def _clean_person(actor, data: dict, person: Person) -> dict:
         clean["organizations"] = _clean_memberships(actor, data["organizations"], errors)
     errors.raise_if_any()
     return clean
+
+
+def validate_person(actor, data: dict, *, custom_definitions=None) -> dict:
+    """The cleaned values of a new person, by the form's rules, without saving.
+
+    Bulk callers (imports) pass the active custom-field definitions, read once.
+    """
+    require_write(actor)
+    return _clean_person(actor, data, _blank_person(), custom_definitions)
+
+
+@functools.cache
+def _blank_person() -> Person:
+    """An unsaved person to validate new values against; cleaning never changes it."""
+    return Person()
 
 
 def _website(value) -> str:
@@ -423,15 +446,35 @@ def customer_keys(obj, *, org_names=(), phones=(), emails=(), handles=()) -> tup
     save would.
     """
     if isinstance(obj, Person):
-        name_key = sort_key(f"{obj.last_name} {obj.first_name}")[:310]
-        parts = [search_key(obj.full_name), obj.national_id, *map(search_key, org_names)]
-    else:
-        name_key = sort_key(obj.name)[:310]
-        parts = [search_key(obj.name), obj.national_id, obj.economic_code, search_key(obj.website)]
+        return person_keys(
+            obj.first_name,
+            obj.last_name,
+            obj.national_id,
+            org_names=org_names,
+            phones=phones,
+            emails=emails,
+            handles=handles,
+        )
+    name_key = sort_key(obj.name)[:310]
+    parts = [search_key(obj.name), obj.national_id, obj.economic_code, search_key(obj.website)]
+    return name_key, _search_text(parts, phones, emails, handles)
+
+
+def person_keys(
+    first_name, last_name, national_id, *, org_names=(), phones=(), emails=(), handles=()
+) -> tuple[str, str]:
+    """``customer_keys`` of a person from plain values (bulk writers need no instance)."""
+    name_key = sort_key(f"{last_name} {first_name}")[:310]
+    full_name = f"{first_name} {last_name}".strip()
+    parts = [search_key(full_name), national_id, *map(search_key, org_names)]
+    return name_key, _search_text(parts, phones, emails, handles)
+
+
+def _search_text(parts: list, phones, emails, handles) -> str:
     parts += [number.lstrip("+") for number in phones]
     parts += list(emails)
     parts += [handle.lower() for handle in handles]
-    return name_key, " ".join(p for p in parts if p)
+    return " ".join(p for p in parts if p)
 
 
 def refresh_keys(obj) -> None:
@@ -477,18 +520,40 @@ def _save_changes(actor, obj, clean, expected_version):
     return obj
 
 
+def _refuse_duplicates(actor, clean: dict, person: Person | None = None) -> None:
+    """The one duplicate rule of every create and edit: likely duplicates the actor can
+    see stop the save, unless the caller says to save anyway."""
+    found = duplicates.check_before_save(actor, clean, person)
+    if found:
+        raise PossibleDuplicateError([candidate.as_dict() for candidate in found])
+
+
 @transaction.atomic
-def create_person(actor, data: dict) -> Person:
+def create_person(actor, data: dict, *, allow_duplicate: bool = False) -> Person:
     require_write(actor)  # before validation: a viewer hears "read only", not field errors
     person = Person()
-    return _save_new(actor, person, _clean_person(actor, data, person))
+    clean = _clean_person(actor, data, person)
+    if not allow_duplicate:
+        _refuse_duplicates(actor, clean)
+    return _save_new(actor, person, clean)
 
 
 @transaction.atomic
-def update_person(actor, person: Person, data: dict, expected_version: int | None = None) -> Person:
+def update_person(
+    actor,
+    person: Person,
+    data: dict,
+    expected_version: int | None = None,
+    *,
+    allow_duplicate: bool = False,
+) -> Person:
     require_write(actor)
     person = records.locked(Person, person.pk)
-    return _save_changes(actor, person, _clean_person(actor, data, person), expected_version)
+    clean = _clean_person(actor, data, person)
+    if not allow_duplicate:
+        records.check_version(person, expected_version)  # a stale edit hears that first
+        _refuse_duplicates(actor, clean, person)
+    return _save_changes(actor, person, clean, expected_version)
 
 
 @transaction.atomic

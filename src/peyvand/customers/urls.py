@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import duplicate_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -10,6 +10,20 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/delete/", views.person_delete, name="person_delete"),
+    path("people/duplicates/", duplicate_views.duplicate_queue, name="duplicate_queue"),
+    path(
+        "people/duplicates/<int:pk>/dismiss/",
+        duplicate_views.duplicate_dismiss,
+        name="duplicate_dismiss",
+    ),
+    path("people/duplicates/scan/", duplicate_views.duplicate_scan, name="duplicate_scan"),
+    path(
+        "people/<int:pk>/merge/<int:other_pk>/",
+        duplicate_views.person_merge,
+        name="person_merge",
+    ),
+    path("people/merges/", duplicate_views.merge_history, name="merge_history"),
+    path("people/merges/<int:pk>/undo/", duplicate_views.merge_undo, name="merge_undo"),
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/export/", views.organization_export, name="organization_export"),
     path("organizations/new/", views.organization_create, name="organization_create"),

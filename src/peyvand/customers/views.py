@@ -23,10 +23,12 @@ from iranian_cities.models import City, Province
 
 from peyvand.accounts.models import Team, User
 from peyvand.activities import selectors as activity_selectors
-from peyvand.core.errors import StaleVersionError
+from peyvand.core.errors import PossibleDuplicateError, StaleVersionError
 from peyvand.core.visibility import can_write
+from peyvand.transfers import exports
+from peyvand.transfers.models import ExportJob
 
-from . import export, forms, selectors, services
+from . import duplicates, export, forms, selectors, services
 from .custom_fields import definitions
 from .models import (
     Address,
@@ -60,6 +62,7 @@ class Kind:
     update: Any
     prefix: str  # URL name prefix: person_list, person_detail, ...
     create_label: Any
+    checks_duplicates: bool = False  # the services take ``allow_duplicate``
 
 
 PERSON = Kind(
@@ -71,6 +74,7 @@ PERSON = Kind(
     services.update_person,
     "person",
     gettext_lazy("New person"),
+    checks_duplicates=True,
 )
 ORGANIZATION = Kind(
     "organization",
@@ -132,14 +136,17 @@ def _filter_fields(entity: str, params) -> list[dict]:
 def _list(request, kind: Kind):
     params = request.GET
     errors = {}
+    total = None
     try:
         items, next_cursor = kind.page(request.user, params, settings.PEYVAND["PAGE_SIZE"])
+        total = selectors.customers_count(request.user, kind.entity, params)
     except ValidationError as exc:
         items, next_cursor, errors = [], None, _error_messages(exc)
     province = forms.parse_int(params.get("province"))
     context = {
         "items": items,
         "next_cursor": next_cursor,
+        "total": total,
         "filter_errors": errors,
         "params": params,
         "tags": Tag.objects.all(),
@@ -157,11 +164,13 @@ def _list(request, kind: Kind):
         ],
         "current_sort": params.get("sort") or "name",
         "can_write": can_write(request.user),
+        "entity": kind.entity,
         "title": kind.model._meta.verbose_name_plural,
         "create_label": kind.create_label,
         "create_url": _url(kind, "create"),
         "detail_url": _url(kind, "detail"),
         "export_url": _url(kind, "export"),
+        "export_inline_limit": f"{settings.PEYVAND['EXPORT_INLINE_LIMIT']:,}",
         "export_columns": [
             (key, c.label) for key, c in export.available_columns(kind.entity).items()
         ],
@@ -183,8 +192,9 @@ def organization_list(request):
 
 
 def _export(request, kind: Kind):
+    """The file now when the list is small; a large one goes to the worker (see Exports)."""
     try:
-        return export.http_response(
+        result = exports.stream_or_queue(
             request.user,
             kind.entity,
             request.GET,
@@ -195,6 +205,10 @@ def _export(request, kind: Kind):
         for message in exc.messages:
             messages.error(request, message)
         return redirect(f"{reverse(_url(kind, 'list'))}?{request.GET.urlencode()}")
+    if isinstance(result, ExportJob):
+        messages.info(request, exports.queued_message())
+        return redirect("exports:list")
+    return result
 
 
 @login_required
@@ -295,22 +309,31 @@ def _form(request, kind: Kind, obj=None):
     known = {c.channel for c in obj.consents.all()} if obj and kind.entity == "person" else set()
     errors: dict = {}
     stale = False
+    likely_duplicates: list = []
     version = obj.version if obj else None
     if request.method == "POST":
         data = forms.read_customer(request.POST, kind.entity, known)
+        options = {}
+        if kind.checks_duplicates:
+            options["allow_duplicate"] = request.POST.get("allow_duplicate") == "1"
         try:
             if obj is None:
-                obj = kind.create(request.user, data)
+                obj = kind.create(request.user, data, **options)
                 messages.success(request, _("Saved."))
                 return redirect(_url(kind, "detail"), obj.pk)
             version = forms.parse_version(request.POST.get("version"))
-            kind.update(request.user, obj, data, expected_version=version)
+            kind.update(request.user, obj, data, expected_version=version, **options)
             messages.success(request, _("Saved."))
             return redirect(_url(kind, "detail"), obj.pk)
         except ValidationError as exc:
             errors = _error_messages(exc)
         except StaleVersionError:
             stale = True
+        except PossibleDuplicateError as exc:
+            likely_duplicates = [
+                {**candidate, "reason_labels": duplicates.reason_labels(candidate["reasons"])}
+                for candidate in exc.candidates
+            ]
         except PermissionDenied as exc:
             messages.error(request, str(exc))
             return back
@@ -318,7 +341,10 @@ def _form(request, kind: Kind, obj=None):
         data = forms.initial_customer(obj, kind.entity) if obj else {}
     context = _form_context(request, kind, obj, data, errors)
     context.update(stale=stale, stale_message=StaleVersionError.message, version=version)
-    status = 422 if errors else (409 if stale else 200)
+    context.update(
+        likely_duplicates=likely_duplicates, duplicate_message=PossibleDuplicateError.message
+    )
+    status = 422 if errors else (409 if stale or likely_duplicates else 200)
     return render(request, "customers/customer_form.html", context, status=status)
 
 

@@ -67,6 +67,9 @@ class ImportJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written by the runner after every chunk; a running import whose heartbeat stopped
+    # lost its worker and is resumed by the next one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
 
