@@ -129,9 +129,9 @@ def web_as(db):
 
 @pytest.fixture
 def make_person(db):
-    def make(actor, **data):
+    def make(actor, allow_duplicate=False, **data):
         data.setdefault("last_name", "رضایی")
-        return customers.create_person(actor, data)
+        return customers.create_person(actor, data, allow_duplicate=allow_duplicate)
 
     return make
 

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.test import TestCase
 
 from peyvand.accounts.services import create_token
 from peyvand.activities.models import Activity
 from peyvand.api import api
 from peyvand.customers import services as customers
-from peyvand.customers.models import Organization, Person
+from peyvand.customers.merge import merge_people
+from peyvand.customers.models import DuplicatePair, Organization, Person
+from peyvand.transfers.exports import start_export
 
 from .conftest import ROLES
 
@@ -33,6 +36,8 @@ class Case:
       record      a record of team A or B in the path: invisible → 404, viewer write → 403
       list        200 for all; lists the caller's team's record, never the other team's
       export      200 for all; the file has the caller's team's record, never the other team's
+      export_job  a job for all (202); its file has the caller's team's record only
+      own         the caller's own export job succeeds; another user's job answers 404
       reference   the body names a record of team A or B: invisible → 422, viewer → 403
       create      viewer → 403, others succeed
       any         everyone succeeds (reads of shared data, the caller's own account)
@@ -67,6 +72,36 @@ def _own_token(world, caller):
     return create_token(caller, "to revoke")[0].pk
 
 
+def _export_job(world, user):
+    with TestCase.captureOnCommitCallbacks(execute=True):  # hands the job to the worker
+        return start_export(user, "person", "csv", [], {}).pk
+
+
+def _twin(record):
+    """A second record of the same person, in the same team and with the same owner."""
+    return customers.create_person(
+        record.owner,
+        {"first_name": record.first_name, "last_name": record.last_name, "phones": ["09121112233"]},
+        allow_duplicate=True,
+    )
+
+
+def _callers_person(world, caller):
+    return world.person["B" if caller == world.users["other_agent"] else "A"]
+
+
+def _callers_pair(world, caller):
+    person = _callers_person(world, caller)
+    return DuplicatePair.objects.create(
+        person_a=person, person_b=_twin(person), score=0.9, reasons=["name"]
+    ).pk
+
+
+def _callers_merge(world, caller):
+    person = _callers_person(world, caller)
+    return merge_people(person.owner, person, _twin(person)).pk
+
+
 MATRIX = {
     # customers
     ("GET", "/api/v1/persons"): Case("list", resource="person"),
@@ -98,6 +133,19 @@ MATRIX = {
     ("POST", "/api/v1/organizations/{id}/restore"): Case(
         "record", resource="organization", write=True, before=_trash
     ),
+    # duplicates and merges
+    ("POST", "/api/v1/persons/{id}/merge"): Case(
+        "record", resource="person", write=True, body=lambda w, rec: {"other": _twin(rec).pk}
+    ),
+    ("POST", "/api/v1/merges/{id}/undo"): Case("create", target=_callers_merge),
+    ("GET", "/api/v1/duplicates"): Case("any"),
+    ("POST", "/api/v1/duplicates/{id}/dismiss"): Case("create", target=_callers_pair),
+    ("POST", "/api/v1/duplicates/scan"): Case("managers", ok=202),
+    # export jobs: a user's own only
+    ("POST", "/api/v1/exports"): Case("export_job", ok=202, resource="person"),
+    ("GET", "/api/v1/exports"): Case("any"),
+    ("GET", "/api/v1/exports/{id}"): Case("own", target=_export_job),
+    ("GET", "/api/v1/exports/{id}/download"): Case("own", target=_export_job),
     # activities
     ("GET", "/api/v1/activities"): Case("list", resource="activity"),
     ("POST", "/api/v1/activities"): Case(
@@ -298,7 +346,27 @@ def _check_list(world, case, role, client, path):
 def _check_export(world, case, role, client, path):
     response = _call(client, "GET", f"{path}?format=csv")
     assert response.status_code == 200, response.content[:500]
-    content = b"".join(response.streaming_content).decode()
+    _check_exported_names(world, case, role, b"".join(response.streaming_content).decode())
+
+
+def _check_export_job(world, case, role, client, path):
+    with TestCase.captureOnCommitCallbacks(execute=True):  # hands the job to the worker
+        response = _call(client, "POST", path, {"entity": case.resource, "format": "csv"})
+    assert response.status_code == case.ok, response.content[:500]
+    download = _call(client, "GET", f"{response['Location']}/download")
+    assert download.status_code == 200
+    _check_exported_names(world, case, role, b"".join(download.streaming_content).decode())
+
+
+def _check_own(world, case, role, client, method, path):
+    mine = case.target(world, world.users[role])
+    response = _call(client, method, path.replace("{id}", str(mine)))
+    assert response.status_code == case.ok, response.content[:500]
+    theirs = case.target(world, world.target_user)
+    _assert_error(_call(client, method, path.replace("{id}", str(theirs))), 404)
+
+
+def _check_exported_names(world, case, role, content: str):
     for which in ("A", "B"):
         record = getattr(world, case.resource)[which]
         name = record.last_name if case.resource == "person" else record.name
@@ -345,6 +413,10 @@ def test_permission_matrix(world, clients, endpoint, role):
         return _check_list(world, case, role, client, path)
     if case.kind == "export":
         return _check_export(world, case, role, client, path)
+    if case.kind == "export_job":
+        return _check_export_job(world, case, role, client, path)
+    if case.kind == "own":
+        return _check_own(world, case, role, client, method, path)
     if case.kind == "reference":
         return _check_reference(world, case, role, client, method, path)
     if case.kind == "job":

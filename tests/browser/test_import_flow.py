@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -67,7 +68,7 @@ def test_import_xlsx_and_windows_1256_csv_with_preview_report_and_undo(
 
     with page.expect_download() as download:
         page.locator("#import-report").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["ردیف", "ستون", "دلیل"]
     assert {(r[0], r[1]) for r in rows[1:]} >= {("4", "نام خانوادگی"), ("4", "تلفن همراه")}

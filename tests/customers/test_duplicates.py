@@ -66,6 +66,12 @@ def test_different_national_ids_outweigh_a_shared_name_and_phone():
     assert value < duplicates.THRESHOLD
 
 
+def test_a_name_alone_never_reaches_even_the_name_pass_threshold():
+    # The name pass skips the full score when nothing but the name agrees; this is why.
+    value, _ = score(features("علی", "محمدی"), features("علی", "محمدی"))
+    assert value < duplicates.NAME_PASS_THRESHOLD
+
+
 def test_a_mistyped_phone_and_the_same_name_are_a_duplicate():
     value, reasons = score(
         features("علی", "محمدی", phones={"+989121234567"}),
@@ -147,9 +153,7 @@ def test_a_dismissed_pair_stays_quiet_on_edit(agent):
     data = {"first_name": "علی", "last_name": "کریمی", "phones": ["09121234567"]}
     first = services.create_person(agent, data)
     twin = services.create_person(agent, data, allow_duplicate=True)
-    pair = DuplicatePair.objects.create(
-        person_a=first, person_b=twin, score=0.9, reasons=["phone"]
-    )
+    pair = DuplicatePair.objects.create(person_a=first, person_b=twin, score=0.9, reasons=["phone"])
     duplicates.dismiss_pair(agent, pair)
     services.update_person(agent, twin, {"first_name": "علي"})
 
@@ -213,7 +217,11 @@ def test_candidate_names_are_escaped(agent, web_as):
     )
     response = web_as(agent).post(
         "/customers/people/new/",
-        {"first_name": "<script>alert(1)</script>", "last_name": "x", "phone_number": "09121234567"},
+        {
+            "first_name": "<script>alert(1)</script>",
+            "last_name": "x",
+            "phone_number": "09121234567",
+        },
     )
     assert response.status_code == 409
     assert "<script>alert(1)</script>" not in response.content.decode()

@@ -127,7 +127,10 @@ def test_duplicate_policy_decides_what_happens_to_existing_people(
     agent, make_person, policy, first_name, national_id, phones
 ):
     person = make_person(agent, first_name="علی", last_name="کریمی", phones=["09121234567"])
-    text = "نام,نام خانوادگی,کد ملی,موبایل,تلفن همراه\nعلیرضا,کریمی,0013542419,09121234567,09351112233\n"
+    text = (
+        "نام,نام خانوادگی,کد ملی,موبایل,تلفن همراه\n"
+        "علیرضا,کریمی,0013542419,09121234567,09351112233\n"
+    )
     job = run_import(agent, text, policy=policy)
 
     person.refresh_from_db()
@@ -290,3 +293,23 @@ def test_preview_shows_rows_as_stored_and_reasons_for_rejects(agent):
     assert "+989121234567" in rows[0].values["تلفن‌ها"]
     assert {column for column, _m in rows[3].errors} == {"نام خانوادگی", "تلفن همراه"}
     assert Person.objects.count() == 0  # a preview saves nothing
+
+
+def test_a_similar_name_in_the_same_organisation_is_the_same_person(
+    agent, make_person, make_organization
+):
+    alpha = make_organization(agent, name="شرکت آلفا")
+    ali = make_person(agent, first_name="علی", last_name="کریمی", organizations=[alpha.pk])
+    text = "\n".join(
+        [
+            "نام,نام خانوادگی,شرکت,ایمیل",
+            "كريمي,علي,شركت آلفا,ali@example.com",  # swapped, Arabic letters
+            "رضا,کریمی,شرکت آلفا,",  # another person of the same company
+            "علی,کریمی,شرکت بتا,",  # the same name elsewhere is someone else
+        ]
+    )
+    job = run_import(agent, text, policy="fill_empty")
+
+    assert (job.updated_count, job.created_count) == (1, 2)
+    assert ali.emails.get().address == "ali@example.com"
+    assert Person.objects.filter(last_name="کریمی").count() == 3

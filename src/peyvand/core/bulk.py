@@ -65,15 +65,25 @@ def insert_values(model, rows: list[dict]) -> None:
         for f in fields
         if not f.primary_key
     }
-    converted = {f.attname: f for f in fields if f.get_internal_type() in _CONVERTED}
-
-    def value(row: dict, attname: str):
-        if attname not in row:
-            return defaults[attname]
-        field = converted.get(attname)
-        return field.get_db_prep_save(row[attname], connection) if field else row[attname]
-
-    _execute(model, fields, [[value(row, f.attname) for f in fields] for row in rows])
+    # (name, default, field to convert with or None) per column, in column order.
+    plan = [
+        (
+            f.attname,
+            defaults.get(f.attname),
+            f if f.get_internal_type() in _CONVERTED else None,
+        )
+        for f in fields
+    ]
+    values = [
+        [
+            (field.get_db_prep_save(row[name], connection) if field else row[name])
+            if name in row
+            else default
+            for name, default, field in plan
+        ]
+        for row in rows
+    ]
+    _execute(model, fields, values)
 
 
 # Field types whose Python values the database driver cannot take as they are.

@@ -1,5 +1,7 @@
 """Phone numbers: whatever the user typed becomes E.164, Iran the default region."""
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -9,11 +11,25 @@ from .persian import to_ascii_digits
 DEFAULT_REGION = "IR"
 
 
+# Iranian mobiles are most numbers a CRM here sees (and all of a big import): checked against
+# the library's own metadata for them, without a full parse.
+_IRANIAN_MOBILE = re.compile(
+    r"(?:\+98|0)?("
+    + phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION).mobile.national_number_pattern
+    + ")"
+)
+_SEPARATORS = re.compile(r"[\s\-().]")
+
+
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """Return ``raw`` as E.164 (``+989121234567``), or raise a ValidationError."""
     text = to_ascii_digits(raw or "").strip()
     if text.startswith("00"):
         text = "+" + text[2:]
+    if region == DEFAULT_REGION:
+        mobile = _IRANIAN_MOBILE.fullmatch(_SEPARATORS.sub("", text))
+        if mobile:
+            return "+98" + mobile.group(1)
     if len(text) > 40:
         raise ValidationError(_("This phone number is too long."), code="invalid_phone")
     try:

@@ -119,9 +119,14 @@ def _register(spec: CustomerEndpoints) -> None:
 
     @router.post(f"/{name}", response={201: spec.schema_out}, operation_id=f"create_{name}")
     def create(
-        request, payload: spec.schema_in, response: HttpResponse, options: Query[spec.write_options]
+        request,
+        payload: spec.schema_in,
+        response: HttpResponse,
+        options: Query[spec.write_options] = None,
     ):
-        created = spec.create(request.auth, payload.dict(exclude_unset=True), **options.dict())
+        created = spec.create(
+            request.auth, payload.dict(exclude_unset=True), **(options.dict() if options else {})
+        )
         obj = spec.detail(request.auth, created.pk)
         with_etag(response, obj)
         response["Location"] = f"{request.path.rstrip('/')}/{obj.pk}"
@@ -153,14 +158,14 @@ def _register(spec: CustomerEndpoints) -> None:
         id: RecordId,
         payload: spec.schema_patch,
         response: HttpResponse,
-        options: Query[spec.write_options],
+        options: Query[spec.write_options] = None,
     ):
         obj = spec.detail(request.auth, id)
         check_if_match(request, obj)
         data = payload.dict(exclude_unset=True)
         version = data.pop("version", None)
         expected = version if version is not None else if_match_version(request)
-        spec.update(request.auth, obj, data, expected, **options.dict())
+        spec.update(request.auth, obj, data, expected, **(options.dict() if options else {}))
         obj = spec.detail(request.auth, id)
         with_etag(response, obj)
         return obj

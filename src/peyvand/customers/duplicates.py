@@ -4,8 +4,10 @@ One rule decides, wherever the two records come from: ``score`` weighs the evide
 pair the way a Fellegi–Sunter record-linkage model does (each agreeing or disagreeing
 field adds its log-odds weight to a prior) and turns the sum into a 0..1 score. Names
 are compared with rapidfuzz's ``token_sort_ratio`` (and plain ``ratio``) on the normalised
-full name, so swapped first and last names, Arabic ي/ك and ZWNJ make no difference; phones, e-mails,
-national IDs, birthdays and addresses add or take away evidence. A pair at or above
+full name, so swapped first and last names, Arabic ي/ك and ZWNJ make no difference;
+phones (one mistyped digit still counts), e-mails, national IDs, birthdays and addresses
+add or take away evidence. The weights are set by hand and checked against planted
+duplicates (tests/customers/test_duplicates.py, bench/duplicates.py). A pair at or above
 ``THRESHOLD`` is a likely duplicate. A shared name alone never is (a city has many
 «علی محمدی»), nor is a shared phone between different names (a family's landline).
 
@@ -15,8 +17,12 @@ Candidates come from blocks, never from comparing everyone with everyone:
 - name neighbourhoods: people sorted by their normalised name with its words in order
   (so «محمدی علی» sits next to «علی محمدی»), and again with each word reversed (so a typo
   in a word's first letters still lands near), each compared with the ``NAME_WINDOW``
-  people before them. The database sorts the scratch keys, so memory stays flat at a
-  million people.
+  people before them, and kept only when something besides the name agrees (a name
+  alone cannot reach the threshold). The database sorts the scratch keys, so memory
+  stays flat at a million people.
+
+The check before a save uses the same exact blocks and the neighbours of the new name in
+the indexed ``name_key`` order, in both word orders.
 
 A block larger than ``BLOCK_LIMIT`` (a company switchboard, an info@ address) is skipped
 and counted: it says "many people share this", not "these are one person".
@@ -63,6 +69,7 @@ NAME_WINDOW = 10
 BLOCK_LIMIT = 50
 # The name pass keeps a pair for full scoring when its partial evidence scores this much.
 NAME_PASS_THRESHOLD = 0.3
+NAME_PASS_SIMILARITY = 75
 CHUNK = 5000
 SCORE_CHUNK = 500
 # How many neighbours in name order the check before a save looks at, each side.
@@ -186,6 +193,14 @@ def score(a: Features, b: Features) -> tuple[float, list[str]]:
 # ---- features ---------------------------------------------------------------------------
 
 
+def _address_features(addresses) -> dict:
+    """Postal codes and (city, normalised line) places of ``(city id, line, postal code)``s."""
+    return {
+        "postal_codes": frozenset(code for _city, _line, code in addresses if code),
+        "places": frozenset((city, search_key(line)) for city, line, _code in addresses if line),
+    }
+
+
 def _features(pk, first, last, national_id, birthday, phones, emails, addresses) -> Features:
     return Features(
         pk=pk,
@@ -194,8 +209,7 @@ def _features(pk, first, last, national_id, birthday, phones, emails, addresses)
         emails=frozenset(e.lower() for e in emails),
         national_id=national_id or "",
         birthday=birthday,
-        postal_codes=frozenset(code for _city, _line, code in addresses if code),
-        places=frozenset((city, search_key(line)) for city, line, _code in addresses if line),
+        **_address_features(addresses),
     )
 
 
@@ -234,10 +248,15 @@ def features_for(ids) -> dict[int, Features]:
     return found
 
 
-def features_from_data(data: dict, person: Person | None = None) -> Features:
+def _stored(person: Person | None) -> Features | None:
+    return features_for([person.pk]).get(person.pk) if person is not None and person.pk else None
+
+
+def features_from_data(data: dict, person: Person | None = None, stored=None) -> Features:
     """Features of a person as a save would leave them: ``data`` is a service's cleaned
-    input (only the fields it changes), laid over the stored ``person`` if any."""
-    stored = features_for([person.pk]).get(person.pk) if person is not None and person.pk else None
+    input (only the fields it changes), laid over the stored ``person`` if any (whose
+    features the caller may pass as ``stored``)."""
+    stored = stored or _stored(person)
     changes = {}
     if "first_name" in data or "last_name" in data or stored is None:
         changes["name"] = full_name(
@@ -253,25 +272,15 @@ def features_from_data(data: dict, person: Person | None = None) -> Features:
     if "birthday" in data:
         changes["birthday"] = data["birthday"]
     if "addresses" in data:
-        addresses = [
-            (a["city"].pk if a["city"] else None, a["line"], a["postal_code"])
-            for a in data["addresses"]
-        ]
-        empty = _features(None, "", "", "", None, (), (), addresses)
-        changes.update(postal_codes=empty.postal_codes, places=empty.places)
+        changes.update(
+            _address_features(
+                [
+                    (a["city"].pk if a["city"] else None, a["line"], a["postal_code"])
+                    for a in data["addresses"]
+                ]
+            )
+        )
     return replace(stored or Features(pk=None, name=""), **changes)
-
-
-def _identity(features: Features) -> tuple:
-    return (
-        features.name,
-        features.phones,
-        features.emails,
-        features.national_id,
-        features.birthday,
-        features.postal_codes,
-        features.places,
-    )
 
 
 # ---- the check before a save ------------------------------------------------------------
@@ -373,12 +382,12 @@ def check_before_save(user, clean: dict, person: Person | None = None) -> list[C
     An edit that leaves name, phones, e-mails, national ID, birthday and addresses as they
     were is not checked again, and pairs someone marked "not duplicates" stay quiet.
     """
-    after = features_from_data(clean, person)
+    before = _stored(person)
+    after = features_from_data(clean, person, before)
+    if before is not None and before == after:
+        return []
     exclude = set()
     if person is not None and person.pk:
-        before = features_for([person.pk]).get(person.pk)
-        if before is not None and _identity(before) == _identity(after):
-            return []
         exclude = dismissed_partners(person.pk) | {person.pk}
     return _matches(user, after, exclude, limit=10)
 
@@ -489,8 +498,7 @@ def _write_name_keys(scan: DuplicateScan) -> int:
         last = rows[-1][0]
 
 
-def _scratch_features(pass_number, key, pk, national_id, birthday, phone, email, postal):
-    name = key if pass_number == 1 else " ".join(w[::-1] for w in key.split())
+def _scratch_features(pk, name, national_id, birthday, phone, email, postal) -> Features:
     return Features(
         pk=pk,
         name=name,
@@ -500,6 +508,53 @@ def _scratch_features(pass_number, key, pk, national_id, birthday, phone, email,
         birthday=birthday,
         postal_codes=frozenset([postal] if postal else []),
     )
+
+
+class _Window:
+    """The last ``NAME_WINDOW`` rows of the name order, column by column, so rapidfuzz
+    compares a new row with all of them in one call per column."""
+
+    def __init__(self):
+        self.rows = deque(
+            maxlen=NAME_WINDOW
+        )  # (pk, name, national_id, birthday, phone, email, postal)
+        self.names = deque(maxlen=NAME_WINDOW)
+        self.phones = deque(maxlen=NAME_WINDOW)
+        self.emails = deque(maxlen=NAME_WINDOW)
+
+    def add(self, row) -> None:
+        self.rows.append(row)
+        self.names.append(row[1])
+        self.phones.append(row[4])
+        self.emails.append(row[5])
+
+    def neighbours(self, row) -> list[int]:
+        """Indexes of rows with a similar name and something else that agrees. Without the
+        latter no pair reaches the threshold (PRIOR plus the best name weight is far
+        below it), so common names alone never cost a full score."""
+        similar = _matching(row[1], self.names, fuzz.ratio, NAME_PASS_SIMILARITY)
+        if not similar:
+            return []
+        _pk, _name, national_id, birthday, phone, email, postal = row
+        supported = _matching(phone, self.phones, Levenshtein.distance, 1)
+        supported |= _matching(email, self.emails, Levenshtein.normalized_similarity, 0.9)
+        for index in similar - supported:
+            other = self.rows[index]
+            if (
+                (national_id and national_id == other[2])
+                or (birthday and birthday == other[3])
+                or (postal and postal == other[6])
+            ):
+                supported.add(index)
+        return sorted(similar & supported)
+
+
+def _matching(query, choices, scorer, cutoff) -> set[int]:
+    """Indexes of ``choices`` within ``cutoff`` of ``query`` (one rapidfuzz call in C)."""
+    if not query:
+        return set()
+    found = process.extract(query, choices, scorer=scorer, score_cutoff=cutoff, limit=None)
+    return {index for choice, _score, index in found if choice}
 
 
 def _name_pass(scan: DuplicateScan):
@@ -518,26 +573,20 @@ def _name_pass(scan: DuplicateScan):
             "postal_code",
         )
     )
-    window: deque[Features] = deque(maxlen=NAME_WINDOW)
-    current_pass = None
-    for row in rows.iterator(chunk_size=CHUNK):
-        if row[0] != current_pass:
-            current_pass = row[0]
-            window.clear()
-        features = _scratch_features(*row)
-        similar = process.extract(
-            features.name,
-            [w.name for w in window],
-            # Both names are in the pass's word order, so plain ratio compares like for like.
-            scorer=fuzz.ratio,
-            score_cutoff=75,
-            limit=None,
-        )
-        for _name, _similarity, index in similar:
-            other = window[index]
-            if other.pk != features.pk and score(features, other)[0] >= NAME_PASS_THRESHOLD:
-                yield features.pk, other.pk
-        window.append(features)
+    window, current_pass = _Window(), None
+    for pass_number, key, *evidence in rows.iterator(chunk_size=CHUNK):
+        if pass_number != current_pass:
+            window, current_pass = _Window(), pass_number
+        # Pass 2 keys hold each word reversed; compare the words as written.
+        name = key if pass_number == 1 else " ".join(w[::-1] for w in key.split())
+        row = (evidence[0], name, *evidence[1:])
+        for index in window.neighbours(row):
+            other = window.rows[index]
+            if other[0] != row[0]:
+                a, b = _scratch_features(*row), _scratch_features(*other)
+                if score(a, b)[0] >= NAME_PASS_THRESHOLD:
+                    yield row[0], other[0]
+        window.add(row)
 
 
 def _store(candidates: set, found_at) -> int:
@@ -579,24 +628,41 @@ def run_scan(scan: DuplicateScan | None = None) -> DuplicateScan:
     scan = scan or DuplicateScan.objects.create()
     started, clock = timezone.now(), time.monotonic()
     DuplicateScan.objects.filter(pk=scan.pk).update(status=scan.Status.RUNNING, started_at=started)
-    stats = {"oversized_blocks": 0}
+    stats = {"oversized_blocks": 0, "stage_seconds": {}}
+    lap = _Lap(stats["stage_seconds"])
     try:
         candidates = set()
         for block in _exact_blocks(stats):
             candidates.update(combinations(sorted(block), 2))
+        lap("exact_blocks")
         stats["people"] = _write_name_keys(scan)
+        lap("name_keys")
         candidates.update((min(pair), max(pair)) for pair in _name_pass(scan))
+        lap("name_pass")
         stats["candidate_pairs"] = len(candidates)
         stats["pairs_found"] = _store(candidates, started)
         DuplicatePair.objects.filter(
             status=DuplicatePair.Status.OPEN, found_at__lt=started
         ).delete()
+        lap("scoring")
     except Exception as exc:
         _finish(scan, DuplicateScan.Status.FAILED, stats, clock, error=repr(exc))
         raise
     finally:
         DuplicateScanKey.objects.filter(scan=scan).delete()
     return _finish(scan, DuplicateScan.Status.DONE, stats, clock)
+
+
+class _Lap:
+    """Seconds spent in each stage of a scan, for the benchmark and the operator."""
+
+    def __init__(self, into: dict):
+        self.into, self.last = into, time.monotonic()
+
+    def __call__(self, stage: str) -> None:
+        now = time.monotonic()
+        self.into[stage] = round(now - self.last, 2)
+        self.last = now
 
 
 def _finish(scan, status, stats, clock, error="") -> DuplicateScan:

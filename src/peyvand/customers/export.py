@@ -10,11 +10,12 @@ large export (``peyvand.transfers.exports``).
 import csv
 import io
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from peyvand.core import jalali
 from peyvand.core.phone import display_phone
 
 from .custom_fields import definitions
-from .models import Membership
+from .models import Address, Email, Membership, Organization, Person, Phone
 from .selectors import filter_customers, visible_organizations, visible_people
 
 FORMATS = ("csv", "xlsx")
@@ -47,45 +48,44 @@ def neutralise(value) -> str:
 @dataclass(frozen=True)
 class Column:
     label: str
+    # The record → the cell; for a column with ``related``, the record's related values → the cell.
     value: Callable
-    # Related rows ``value`` reads: prefetched once per chunk, only when the column is chosen.
-    needs: tuple[str, ...] = ()
+    # Related values the column shows (a key of ``_RELATED``): read once per chunk of records
+    # with one query, and only when a chosen column needs them.
+    related: str | None = None
 
 
 def _join(values) -> str:
     return "، ".join(v for v in values if v)
 
 
-def _common_columns() -> dict[str, Column]:
+def _display(model, field: str) -> Callable:
+    """``get_<field>_display`` without its per-call cost: the choice names are translated
+    once, in the language active when the columns are built (the reader's)."""
+    names = {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+    return lambda obj: names.get(getattr(obj, field), getattr(obj, field))
+
+
+def _common_columns(model) -> dict[str, Column]:
     return {
         "id": Column(gettext_lazy("ID"), lambda o: o.pk),
         "phones": Column(
-            gettext_lazy("Phones"),
-            lambda o: _join(display_phone(p.number) for p in o.phones.all()),
-            ("phones",),
+            gettext_lazy("Phones"), lambda numbers: _join(map(display_phone, numbers)), "phones"
         ),
-        "emails": Column(
-            gettext_lazy("E-mails"), lambda o: _join(e.address for e in o.emails.all()), ("emails",)
-        ),
+        "emails": Column(gettext_lazy("E-mails"), _join, "emails"),
         "province": Column(
-            gettext_lazy("Province"),
-            lambda o: _join(str(a.province or "") for a in o.addresses.all()),
-            ("addresses__province",),
+            gettext_lazy("Province"), lambda places: _join(p for p, _c in places), "addresses"
         ),
         "city": Column(
-            gettext_lazy("City"),
-            lambda o: _join(str(a.city or "") for a in o.addresses.all()),
-            ("addresses__city",),
+            gettext_lazy("City"), lambda places: _join(c for _p, c in places), "addresses"
         ),
         "lifecycle_stage": Column(
-            gettext_lazy("Lifecycle stage"), lambda o: o.get_lifecycle_stage_display()
+            gettext_lazy("Lifecycle stage"), _display(model, "lifecycle_stage")
         ),
-        "source": Column(gettext_lazy("Source"), lambda o: o.get_source_display()),
+        "source": Column(gettext_lazy("Source"), _display(model, "source")),
         "owner": Column(gettext_lazy("Owner"), lambda o: str(o.owner)),
         "team": Column(gettext_lazy("Team"), lambda o: str(o.team or "")),
-        "tags": Column(
-            gettext_lazy("Tags"), lambda o: _join(t.name for t in o.tags.all()), ("tags",)
-        ),
+        "tags": Column(gettext_lazy("Tags"), _join, "tags"),
         "created_at": Column(
             gettext_lazy("Created"), lambda o: jalali.format_datetime(o.created_at)
         ),
@@ -98,13 +98,9 @@ def _person_columns() -> dict[str, Column]:
         "last_name": Column(gettext_lazy("Last name"), lambda p: p.last_name),
         "national_id": Column(gettext_lazy("National ID"), lambda p: p.national_id),
         "birthday": Column(gettext_lazy("Birthday"), lambda p: jalali.format_date(p.birthday)),
-        "gender": Column(gettext_lazy("Gender"), lambda p: p.get_gender_display()),
-        "organizations": Column(
-            gettext_lazy("Organizations"),
-            lambda p: _join(m.organization.name for m in p.memberships.all()),
-            ("memberships",),
-        ),
-        **_common_columns(),
+        "gender": Column(gettext_lazy("Gender"), _display(Person, "gender")),
+        "organizations": Column(gettext_lazy("Organizations"), _join, "memberships"),
+        **_common_columns(Person),
     }
 
 
@@ -115,7 +111,7 @@ def _organization_columns() -> dict[str, Column]:
         "economic_code": Column(gettext_lazy("Economic code"), lambda o: o.economic_code),
         "industry": Column(gettext_lazy("Industry"), lambda o: o.industry),
         "website": Column(gettext_lazy("Website"), lambda o: o.website),
-        **_common_columns(),
+        **_common_columns(Organization),
     }
 
 
@@ -157,26 +153,52 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def _prefetch(need: str):
-    if need == "memberships":  # a trashed organisation is no longer listed on the person
-        return Prefetch(
-            "memberships",
-            queryset=Membership.objects.filter(
-                organization__deleted_at__isnull=True
-            ).select_related("organization"),
+def _owned_by(model, entity: str, ids):
+    """``model``'s rows that belong to the records ``ids``, in their display order."""
+    return model.objects.filter(**{f"{entity}_id__in": ids}).order_by("position", "id")
+
+
+# Related values of one chunk of records, as (record id, value) pairs, one query each.
+_RELATED = {
+    "phones": lambda entity, ids: _owned_by(Phone, entity, ids).values_list(
+        f"{entity}_id", "number"
+    ),
+    "emails": lambda entity, ids: _owned_by(Email, entity, ids).values_list(
+        f"{entity}_id", "address"
+    ),
+    "addresses": lambda entity, ids: (
+        (pk, (province or "", city or ""))
+        for pk, province, city in _owned_by(Address, entity, ids).values_list(
+            f"{entity}_id", "province__name", "city__name"
         )
-    return need
+    ),
+    "tags": lambda entity, ids: (
+        _MODELS[entity]
+        .tags.through.objects.filter(**{f"{entity}_id__in": ids})
+        .order_by("tag__name")
+        .values_list(f"{entity}_id", "tag__name")
+    ),
+    # A trashed organisation is no longer listed on the person.
+    "memberships": lambda entity, ids: (
+        Membership.objects.filter(person_id__in=ids, organization__deleted_at__isnull=True)
+        .order_by("id")
+        .values_list("person_id", "organization__name")
+    ),
+}
+_MODELS = {"person": Person, "organization": Organization}
 
 
-def _queryset(user, entity: str, params, columns: dict[str, Column]):
+def _related_values(name: str, entity: str, ids) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for pk, value in _RELATED[name](entity, ids):
+        grouped[pk].append(value)
+    return grouped
+
+
+def _queryset(user, entity: str, params):
     visible = visible_people if entity == "person" else visible_organizations
-    needs = dict.fromkeys(need for column in columns.values() for need in column.needs)
     queryset = filter_customers(visible(user), entity, params)
-    return (
-        queryset.select_related("owner", "team")
-        .prefetch_related(*map(_prefetch, needs))
-        .order_by("name_key", "id")
-    )
+    return queryset.select_related("owner", "team").order_by("name_key", "id")
 
 
 def rows(user, entity: str, params, columns: dict[str, Column]) -> Iterator[list[str]]:
@@ -184,14 +206,30 @@ def rows(user, entity: str, params, columns: dict[str, Column]) -> Iterator[list
 
     The query is built (and bad filters reported) now; rows are read as they are consumed.
     """
-    queryset = _queryset(user, entity, params, columns)
-    return _rows(queryset, columns)
+    return _rows(_queryset(user, entity, params), entity, columns)
 
 
-def _rows(queryset, columns):
-    yield [neutralise(column.label) for column in columns.values()]
-    for obj in queryset.iterator(chunk_size=CHUNK):
-        yield [neutralise(column.value(obj)) for column in columns.values()]
+def _rows(queryset, entity: str, columns: dict[str, Column]):
+    """Records are read CHUNK at a time; each chunk's related values come in one query per
+    kind (not Django's prefetch, which builds a queryset per record and relation)."""
+    chosen = list(columns.values())
+    related_names = {column.related for column in chosen if column.related}
+    yield [neutralise(column.label) for column in chosen]
+    records = queryset.iterator(chunk_size=CHUNK)
+    while chunk := list(islice(records, CHUNK)):
+        ids = [obj.pk for obj in chunk]
+        related = {name: _related_values(name, entity, ids) for name in related_names}
+        for obj in chunk:
+            yield [
+                neutralise(
+                    column.value(related[column.related].get(obj.pk, ()))
+                    if column.related
+                    else column.value(obj)
+                )
+                for column in chosen
+            ]
+        # Let this chunk go before the next one is read, so only one is ever held.
+        del chunk, ids, related, obj
 
 
 class _Echo:

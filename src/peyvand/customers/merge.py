@@ -61,6 +61,8 @@ SAME_ROW = {
 }
 # Records about people rather than of them: they stay where they are.
 NOT_MOVED = (DuplicatePair, Merge)
+# A person's memberships are what the audit and the forms call their organisations.
+LABEL_OF = {"memberships": "organizations"}
 ID_CHUNK = 500
 
 
@@ -71,9 +73,10 @@ class Link:
     """One foreign key to Person on some model; ``identity`` says when two rows clash:
     None never, () always (one row per person), else equal values of these columns."""
 
-    def __init__(self, model, field, identity):
+    def __init__(self, model, field, identity, accessor):
         self.model, self.field, self.identity = model, field, identity
         self.label = model._meta.label_lower
+        self.accessor = accessor  # the name on Person: phones, activities, ...
 
     def rows(self, person):
         return self.model._base_manager.filter(**{self.field: person})
@@ -83,13 +86,16 @@ class Link:
 
     @property
     def verbose_name(self) -> str:
+        # Contact points and tags have no translated verbose names; the audit names them.
+        labels = Person.audit_labels()
         creator = self.model._meta.auto_created
         if creator:  # the table behind a many-to-many field: name it by that field
             m2m = next(
                 f for f in creator._meta.many_to_many if f.remote_field.through is self.model
             )
-            return str(m2m.verbose_name)
-        return str(self.model._meta.verbose_name_plural)
+            return str(labels.get(m2m.name, m2m.verbose_name))
+        name = LABEL_OF.get(self.accessor, self.accessor)
+        return str(labels.get(name, self.model._meta.verbose_name_plural))
 
 
 def _unique_sets(model) -> list[tuple]:
@@ -121,7 +127,8 @@ def links() -> list[Link]:
         model = relation.related_model
         if issubclass(model, NOT_MOVED):
             continue
-        found.append(Link(model, relation.field.name, _identity(model, relation.field)))
+        identity = _identity(model, relation.field)
+        found.append(Link(model, relation.field.name, identity, relation.get_accessor_name()))
     return found
 
 
@@ -289,8 +296,12 @@ def merge_people(actor, survivor, other, choices=None, versions=None) -> Merge:
         raise ValidationError({"other": [_("Choose two different people.")]})
     if not can_see(actor, survivor):
         raise Http404
-    survivor = _locked_live(actor, survivor.pk, "survivor")
-    other = _locked_live(actor, other.pk, "other")
+    # Locked in id order, so two merges of the same pair cannot deadlock.
+    locked = {
+        pk: _locked_live(actor, pk, field)
+        for pk, field in sorted([(survivor.pk, "survivor"), (other.pk, "other")])
+    }
+    survivor, other = locked[survivor.pk], locked[other.pk]
     require_delete(actor, other)  # the other person goes to the trash
     versions = versions or {}
     records.check_version(survivor, versions.get(SURVIVOR))
@@ -345,8 +356,8 @@ def undo_merge(actor, merge: Merge) -> Merge:
     return to their values before, except those someone has changed since the merge."""
     require_write(actor)
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
-    survivor = records.locked(Person, merge.survivor_id)
-    merged = records.locked(Person, merge.merged_id)
+    locked = {pk: records.locked(Person, pk) for pk in sorted([merge.survivor_id, merge.merged_id])}
+    survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
     if not (can_see(actor, survivor) and can_see(actor, merged)):
         raise Http404
     if merge.undone_at is not None:
@@ -396,7 +407,9 @@ def related_counts(survivor, other) -> list[dict]:
     for link in links():
         mine, theirs = link.rows(survivor).count(), link.rows(other).count()
         if mine or theirs:
-            counts.append({"label": link.verbose_name, "survivor": mine, "other": theirs})
+            counts.append(
+                {"model": link.label, "label": link.verbose_name, "survivor": mine, "other": theirs}
+            )
     return counts
 
 

@@ -476,9 +476,8 @@ class DuplicateScanKey(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     email = models.CharField(max_length=254, blank=True)
     postal_code = models.CharField(max_length=10, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["scan", "pass_number", "key"], name="duplicate_scan_order")]
+    # No index on the sort order: one sort of the finished table is cheaper than keeping
+    # an index in order through two million random inserts.
 
 
 class Merge(models.Model):

@@ -13,10 +13,12 @@ import secrets
 import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -111,10 +113,9 @@ def start_export(user, entity, fmt, columns, filters: Mapping) -> ExportJob:
     job = ExportJob.objects.create(
         created_by=user, entity=entity, format=fmt, columns=chosen, params=cleaned
     )
-    # Enqueued once the row is committed (views run in autocommit): the worker may start
-    # at once. With Huey's immediate mode (tests) it runs here, before this returns.
-    run_export_job(job.pk)
-    job.refresh_from_db()
+    # The worker may only look for the row once it is committed (at once in autocommit).
+    transaction.on_commit(partial(run_export_job, job.pk))
+    job.refresh_from_db()  # Huey's immediate mode may have finished it already
     return job
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
 
 from peyvand.core.bulk import insert_rows, insert_values, reserve_ids
 from peyvand.core.database import refresh_statistics
@@ -45,6 +46,10 @@ from .models import DuplicatePolicy, ImportChunk, ImportFingerprint, ImportIssue
 from .readers import ImportFileError, count_rows, open_table
 
 CHUNK_ROWS = 1000
+# Two names in the same organisation at least this similar (0-100) are the same person.
+NAME_SIMILARITY = 92
+# At most this many members of a chunk's organisations are compared by name.
+MEMBERS_LIMIT = 50_000
 # An import that adds this many people refreshes the query planner's statistics.
 STATISTICS_AFTER = 10_000
 # Scalar fields an import may set; lists (phones, e-mails, ...) are always added to.
@@ -89,12 +94,12 @@ class Row:
         return keys
 
     @cached_property
-    def name_org_key(self) -> str | None:
-        """The fuzzy identity of a row without identifiers: normalised name + organisation."""
-        if not self.org_name:
-            return None
-        name = f"{self.clean.get('last_name', '')} {self.clean.get('first_name', '')}"
-        return f"{sort_key(name)}|{sort_key(self.org_name)}"
+    def name(self) -> str:
+        return search_key(f"{self.clean.get('first_name', '')} {self.clean['last_name']}")
+
+    @cached_property
+    def org_key(self) -> str:
+        return search_key(self.org_name)
 
 
 class Importer:
@@ -197,25 +202,30 @@ class Importer:
     # ---- duplicates ----------------------------------------------------------------------
 
     def _match(self, rows: list[Row]) -> None:
-        """Mark each row that repeats an existing person or an earlier row of this chunk."""
-        existing = self._existing_keys(rows)
+        """Mark each row that repeats an existing person or an earlier row of this chunk:
+        the same fingerprint, phone, e-mail or national ID, else a very similar name in the
+        same organisation."""
+        existing, members = self._existing(rows)
         seen: dict[str, Row] = {}
+        seen_members: dict[str, list[tuple[str, Row]]] = {}
         for row in rows:
-            keys = row.keys + ([row.name_org_key] if row.name_org_key else [])
-            row.match = existing.get(f"d:{row.digest}") or next(
-                (existing[k] for k in keys if k in existing), None
-            )
-            if row.match is None:
-                row.merged_into = next((seen[k] for k in keys if k in seen), None)
-            if row.match is None and row.merged_into is None:
-                seen.update(dict.fromkeys(keys, row))
-                seen[f"d:{row.digest}"] = row
-            elif row.match is None:
-                # A later repeat of the same fingerprint is the same row.
-                seen.setdefault(f"d:{row.digest}", row.merged_into)
+            keys = [f"d:{row.digest}", *row.keys]
+            row.match = next((existing[k] for k in keys if k in existing), None)
+            if row.match is None and row.org_key:
+                row.match = _similar(row.name, members.get(row.org_key, []))
+            if row.match is not None:
+                continue
+            row.merged_into = next((seen[k] for k in keys if k in seen), None)
+            if row.merged_into is None and row.org_key:
+                row.merged_into = _similar(row.name, seen_members.get(row.org_key, []))
+            first = row.merged_into or row
+            seen.update(dict.fromkeys(keys, first))
+            if row.merged_into is None and row.org_key:
+                seen_members.setdefault(row.org_key, []).append((row.name, row))
 
-    def _existing_keys(self, rows: list[Row]) -> dict[str, int]:
-        """Key → id of a live person already stored with it, in a few queries per chunk."""
+    def _existing(self, rows: list[Row]) -> tuple[dict[str, int], dict[str, list]]:
+        """Key → id of a live person already stored with it, and the members (normalised
+        name, id) of the organisations the rows name: a few queries per chunk."""
         phones = {p["number"] for r in rows for p in r.clean.get("phones", [])}
         emails = {e["address"] for r in rows for e in r.clean.get("emails", [])}
         national_ids = {r.clean["national_id"] for r in rows if r.clean.get("national_id")}
@@ -233,21 +243,29 @@ class Importer:
             "national_id", "pk"
         ):
             found.setdefault(f"n:{national_id}", pk)
-        for digest, pk in ImportFingerprint.objects.filter(
-            digest__in=[r.digest for r in rows]
-        ).values_list("digest", "person_id"):
-            found[f"d:{digest}"] = pk
-        named = [r for r in rows if r.name_org_key]
-        if named:
-            people = {k.split("|")[0] for k in (r.name_org_key for r in named)}
-            orgs = {k.split("|")[1] for k in (r.name_org_key for r in named)}
-            for person_key, org_key, pk in Membership.objects.filter(
-                person__name_key__in=people,
+        fingerprints = dict(
+            ImportFingerprint.objects.filter(digest__in=[r.digest for r in rows]).values_list(
+                "digest", "person_id"
+            )
+        )
+        alive = set(
+            Person.objects.filter(pk__in=fingerprints.values()).values_list("pk", flat=True)
+        )
+        found.update({f"d:{d}": pk for d, pk in fingerprints.items() if pk in alive})
+        members: dict[str, list] = {}
+        org_names = {r.org_name for r in rows if r.org_name}
+        if org_names:
+            for org_name, first, last, pk in Membership.objects.filter(
+                organization__name_key__in={sort_key(n) for n in org_names},
+                organization__deleted_at__isnull=True,
                 person__deleted_at__isnull=True,
-                organization__name_key__in=orgs,
-            ).values_list("person__name_key", "organization__name_key", "person_id"):
-                found.setdefault(f"{person_key}|{org_key}", pk)
-        return found
+            ).values_list(
+                "organization__name", "person__first_name", "person__last_name", "person_id"
+            )[:MEMBERS_LIMIT]:
+                members.setdefault(search_key(org_name), []).append(
+                    (search_key(f"{first} {last}"), pk)
+                )
+        return found, members
 
     def _apply_policy(self, rows: list[Row], chunk: ImportChunk, issues: list) -> int:
         """Skip, fill in or overwrite the records these rows repeat; return how many skipped."""
@@ -496,6 +514,15 @@ def _as_input(person: Person) -> dict:
         {"network": h.network, "handle": h.handle} for h in person.social_handles.all()
     ]
     return values
+
+
+def _similar(name: str, candidates: list[tuple[str, object]]):
+    """The candidate whose normalised name is the same person's name, spelt or ordered
+    differently (rapidfuzz's token sort ratio, so swapped first and last names match)."""
+    best = process.extractOne(
+        name, [c[0] for c in candidates], scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SIMILARITY
+    )
+    return candidates[best[2]][1] if best else None
 
 
 def _takes(policy: str, current, incoming) -> bool:

@@ -2,9 +2,11 @@
 
 Every format comes out the same way: cleaned header texts and rows of strings numbered as
 the user sees them (the spreadsheet's row number; for vCard, the card's position). Cell
-text is returned verbatim: the reader neither trims nor escapes (formula and markup
+text is returned as written: the reader neither trims nor escapes (formula and markup
 payloads are the exporter's and the template's business), and values are cleaned later by
-the mapping and the customer services. Nothing here loads a whole file into memory.
+the mapping and the customer services. The one exception is Windows-1256, whose Arabic ي
+and ك are read as the Persian ی and ک their writers typed. Nothing here loads a whole
+file into memory.
 """
 
 import codecs
