@@ -29,8 +29,8 @@ def _xlsx(path):
 
 def _cp1256_csv(path):
     # Windows-1256 has no Persian ye or kaf: such files carry the Arabic letters.
-    text = "نام,نام خانوادگی,موبایل\nسارا,نوري,09121112233\nنيما,صادقي,09121112244\n"
-    path.write_bytes(text.encode("cp1256"))
+    text = "نام,نام خانوادگی,موبایل\nسارا,نوری,09121112233\nنیما,صادقی,09121112244\n"
+    path.write_bytes(text.replace("ی", "ي").replace("ک", "ك").encode("cp1256"))
     return path
 
 

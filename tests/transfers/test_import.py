@@ -313,3 +313,24 @@ def test_a_similar_name_in_the_same_organisation_is_the_same_person(
     assert (job.updated_count, job.created_count) == (1, 2)
     assert ali.emails.get().address == "ali@example.com"
     assert Person.objects.filter(last_name="کریمی").count() == 3
+
+
+def test_an_xlsx_file_is_read_on_its_chosen_sheet(agent, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["راهنما"])
+    sheet = book.create_sheet("مشتریان")
+    sheet.append(["نام", "نام خانوادگی", "تلفن همراه"])
+    sheet.append(["علی", "کریمی", 9121234567])
+    book.save(tmp_path / "book.xlsx")
+    upload = SimpleUploadedFile("مشتریان.xlsx", (tmp_path / "book.xlsx").read_bytes())
+    job = services.create_import(agent, upload)
+    assert services.sheets(job) == ["Sheet", "مشتریان"]
+    job = services.choose_sheet(agent, job, "مشتریان")
+    assert job.mapping == ["first_name", "last_name", "phone_mobile"]
+    services.configure(agent, job, columns=job.mapping)
+    job.status = ImportJob.Status.QUEUED
+    job.save()
+    assert services.run(job).created_count == 1
+    assert Person.objects.get().phones.get().number == "+989121234567"

@@ -63,7 +63,9 @@ def create_import(actor, upload) -> ImportJob:
         file_sha256=digest.hexdigest(),
         format=detect_format(name, head),
     )
-    job.file.save(f"{digest.hexdigest()[:16]}-{job.format}", upload, save=False)
+    # openpyxl reads a workbook only under an .xlsx name.
+    extension = {"xlsx": "xlsx", "vcard": "vcf"}.get(job.format, "csv")
+    job.file.save(f"{digest.hexdigest()[:16]}.{extension}", upload, save=False)
     try:
         _read_columns(job, sheet=None)
     except ValidationError:
