@@ -96,8 +96,12 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# BENCH_PEOPLE=100000 make bench for a quicker run; the figures that matter are at a million.
+BENCH_PEOPLE ?= 1000000
 bench: $(VENV)/.installed node_modules/.installed var/.translations
 	$(PY) bench/list_search.py
+	$(PY) bench/scale.py --people $(BENCH_PEOPLE)
+	$(PY) bench/duplicates.py --people $(BENCH_PEOPLE)
 
 clean:
 	rm -rf $(RESULTS) var/.translations var/.static $(VENV)/.installed $(VENV)/.installed-test \

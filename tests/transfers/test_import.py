@@ -334,3 +334,10 @@ def test_an_xlsx_file_is_read_on_its_chosen_sheet(agent, tmp_path):
     job.save()
     assert services.run(job).created_count == 1
     assert Person.objects.get().phones.get().number == "+989121234567"
+
+
+def test_the_timeline_says_which_file_a_person_came_from(agent, web_as):
+    run_import(agent, GOOD, name="مشتریان-نمایشگاه.csv")
+    ali = Person.objects.get(last_name="کریمی")
+    page = web_as(agent).get(f"/customers/people/{ali.pk}/").content.decode()
+    assert "مشتریان-نمایشگاه.csv" in page and "وارد شده از فایل" in page

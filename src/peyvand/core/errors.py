@@ -24,8 +24,7 @@ class PossibleDuplicateError(Exception):
     """
 
     message = _(
-        "This looks like a record that already exists. Check the likely duplicates, "
-        "or save anyway."
+        "This looks like a record that already exists. Check the likely duplicates, or save anyway."
     )
 
     def __init__(self, candidates: list[dict]):

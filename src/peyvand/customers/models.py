@@ -133,6 +133,7 @@ class Customer(BusinessRecord):
             "social_handles": _("social handles"),
             "consents": _("consents"),
             "organizations": _("organizations"),
+            "import": _("imported from file"),
             "merged": _("merged with"),
             "merged_into": _("merged into"),
             "merge_undone": _("merge undone"),

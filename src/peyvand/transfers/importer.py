@@ -207,21 +207,23 @@ class Importer:
         same organisation."""
         existing, members = self._existing(rows)
         seen: dict[str, Row] = {}
-        seen_members: dict[str, list[tuple[str, Row]]] = {}
+        seen_members: dict[str, list[tuple[str, str, Row]]] = {}
         for row in rows:
             keys = [f"d:{row.digest}", *row.keys]
             row.match = next((existing[k] for k in keys if k in existing), None)
             if row.match is None and row.org_key:
-                row.match = _similar(row.name, members.get(row.org_key, []))
+                row.match = _similar(row, members.get(row.org_key, []))
             if row.match is not None:
                 continue
             row.merged_into = next((seen[k] for k in keys if k in seen), None)
             if row.merged_into is None and row.org_key:
-                row.merged_into = _similar(row.name, seen_members.get(row.org_key, []))
+                row.merged_into = _similar(row, seen_members.get(row.org_key, []))
             first = row.merged_into or row
             seen.update(dict.fromkeys(keys, first))
             if row.merged_into is None and row.org_key:
-                seen_members.setdefault(row.org_key, []).append((row.name, row))
+                seen_members.setdefault(row.org_key, []).append(
+                    (row.name, row.clean.get("national_id", ""), row)
+                )
 
     def _existing(self, rows: list[Row]) -> tuple[dict[str, int], dict[str, list]]:
         """Key → id of a live person already stored with it, and the members (normalised
@@ -255,15 +257,19 @@ class Importer:
         members: dict[str, list] = {}
         org_names = {r.org_name for r in rows if r.org_name}
         if org_names:
-            for org_name, first, last, pk in Membership.objects.filter(
+            for org_name, first, last, national_id, pk in Membership.objects.filter(
                 organization__name_key__in={sort_key(n) for n in org_names},
                 organization__deleted_at__isnull=True,
                 person__deleted_at__isnull=True,
             ).values_list(
-                "organization__name", "person__first_name", "person__last_name", "person_id"
+                "organization__name",
+                "person__first_name",
+                "person__last_name",
+                "person__national_id",
+                "person_id",
             )[:MEMBERS_LIMIT]:
                 members.setdefault(search_key(org_name), []).append(
-                    (search_key(f"{first} {last}"), pk)
+                    (search_key(f"{first} {last}"), national_id, pk)
                 )
         return found, members
 
@@ -308,7 +314,8 @@ class Importer:
         if not changes:
             return False
         try:
-            customers.update_person(self.actor, person, changes)
+            # The import's own duplicate policy has matched this row to this person.
+            customers.update_person(self.actor, person, changes, allow_duplicate=True)
         except (ValidationError, PermissionDenied):
             return False
         chunk.updates.append({"id": person.pk, "before": {k: before.get(k) for k in changes}})
@@ -516,13 +523,19 @@ def _as_input(person: Person) -> dict:
     return values
 
 
-def _similar(name: str, candidates: list[tuple[str, object]]):
-    """The candidate whose normalised name is the same person's name, spelt or ordered
-    differently (rapidfuzz's token sort ratio, so swapped first and last names match)."""
+def _similar(row: Row, candidates: list[tuple[str, str, object]]):
+    """The (name, national ID, match) candidate whose normalised name is the row's, spelt or
+    ordered differently (rapidfuzz's token sort ratio, so swapped first and last names
+    match); two different national IDs are two people, however alike their names."""
+    national_id = row.clean.get("national_id")
+    possible = [c for c in candidates if not (national_id and c[1] and c[1] != national_id)]
     best = process.extractOne(
-        name, [c[0] for c in candidates], scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SIMILARITY
+        row.name,
+        [c[0] for c in possible],
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=NAME_SIMILARITY,
     )
-    return candidates[best[2]][1] if best else None
+    return possible[best[2]][2] if best else None
 
 
 def _takes(policy: str, current, incoming) -> bool:

@@ -250,7 +250,9 @@ def undo(job: ImportJob) -> ImportJob:
                 person = Person.objects.filter(pk=update["id"]).first()
                 if person is not None:
                     try:
-                        customers.update_person(actor, person, update["before"])
+                        customers.update_person(
+                            actor, person, update["before"], allow_duplicate=True
+                        )
                     except (ValidationError, PermissionDenied):
                         # Edited since, so its values no longer fit: leave it as it is.
                         continue
