@@ -43,3 +43,7 @@ def test_phone_queries_match_stored_e164_digits(query, digits):
 
 def test_empty_query_is_no_query():
     assert parse_query("  \u200c ") is None
+
+
+def test_ligatures_fold_like_the_letters_they_stand_for():
+    assert search_key("ﵸ") == search_key(search_key("ﵸ"))

@@ -287,8 +287,11 @@ def test_bad_mappings_are_refused(agent, columns):
 
 
 def test_preview_shows_rows_as_stored_and_reasons_for_rejects(agent):
+    from django.utils import translation
+
     job = services.create_import(agent, upload(GOOD + "\nبدون,,12,,,,,\n"))
-    rows = services.preview(job)
+    with translation.override("fa"):
+        rows = services.preview(job)
     assert rows[0].values["نام خانوادگی"] == "کریمی"
     assert "+989121234567" in rows[0].values["تلفن‌ها"]
     assert {column for column, _m in rows[3].errors} == {"نام خانوادگی", "تلفن همراه"}

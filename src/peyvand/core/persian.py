@@ -53,13 +53,15 @@ def search_key(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = to_ascii_digits(characters.ar_to_fa(str(text)))
+    # Decomposed first: presentation forms and ligatures (ﵸ) become the letters the folds
+    # below know, and diacritics (harakat, tanween, shadda, superscript alef) become
+    # combining marks to drop.
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(ch)
+    )
+    text = to_ascii_digits(characters.ar_to_fa(text))
     text = text.translate(_LETTER_FOLDS)
     text = _INVISIBLE.sub("", text)
-    # Diacritics (harakat, tanween, shadda, superscript alef) are combining marks.
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
     text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text).strip().casefold()
 
