@@ -218,6 +218,9 @@ PEYVAND = {
     # heartbeat before another worker resumes it.
     "IMPORT_MAX_BYTES": int(os.environ.get("PEYVAND_IMPORT_MAX_MB", "200")) * 1024 * 1024,
     "IMPORT_STALE_SECONDS": int(os.environ.get("PEYVAND_IMPORT_STALE_SECONDS", "60")),
+    # Days an uploaded import file is kept after its import ended (or since an abandoned
+    # draft was uploaded); the job, its counts, report and undo data stay.
+    "IMPORT_FILE_RETENTION_DAYS": int(os.environ.get("PEYVAND_IMPORT_FILE_RETENTION_DAYS", "30")),
     "API_MAX_LIMIT": 200,
     # Largest accepted length of any free-text field, in characters.
     "MAX_TEXT_LENGTH": 20_000,

@@ -344,3 +344,26 @@ def test_the_timeline_says_which_file_a_person_came_from(agent, web_as):
     ali = Person.objects.get(last_name="کریمی")
     page = web_as(agent).get(f"/customers/people/{ali.pk}/").content.decode()
     assert "مشتریان-نمایشگاه.csv" in page and "وارد شده از فایل" in page
+
+
+def test_old_import_files_are_purged_but_the_job_and_its_report_stay(agent, settings):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    done = run_import(agent, GOOD + "\nبدون,,12,,,,,\n")
+    draft = services.create_import(agent, upload(GOOD))
+    recent = run_import(agent, GOOD, name="recent.csv")
+    paths = [Path(job.file.path) for job in (done, draft, recent)]
+    old = timezone.now() - timedelta(days=settings.PEYVAND["IMPORT_FILE_RETENTION_DAYS"] + 1)
+    ImportJob.objects.filter(pk=done.pk).update(finished_at=old)
+    ImportJob.objects.filter(pk=draft.pk).update(created_at=old)
+
+    assert services.purge_old_files() == 2
+
+    assert not paths[0].exists() and not paths[1].exists() and paths[2].exists()
+    assert not ImportJob.objects.filter(pk=draft.pk).exists()
+    done.refresh_from_db()
+    assert not done.file and done.created_count == 3
+    assert len(report(done)) == 3  # header + the bad row's two reasons

@@ -6,6 +6,7 @@ themselves are written by ``importer`` in the worker.
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -290,6 +291,34 @@ def _trash_all(actor, model, ids: list[int]) -> None:
         ],
         batch_size=500,
     )
+
+
+def purge_old_files(now=None) -> int:
+    """Delete uploaded files no longer needed: those of imports that ended more than the
+    retention period ago, and abandoned drafts (with their job). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(
+        days=settings.PEYVAND["IMPORT_FILE_RETENTION_DAYS"]
+    )
+    ended = ImportJob.objects.filter(
+        status__in=[
+            ImportJob.Status.DONE,
+            ImportJob.Status.CANCELLED,
+            ImportJob.Status.FAILED,
+            ImportJob.Status.UNDONE,
+        ],
+        finished_at__lt=cutoff,
+    ).exclude(file="")
+    drafts = ImportJob.objects.filter(status=ImportJob.Status.DRAFT, created_at__lt=cutoff)
+    purged = 0
+    for job in ended:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        purged += 1
+    for job in drafts:
+        job.file.delete(save=False)
+        job.delete()
+        purged += 1
+    return purged
 
 
 def run(job: ImportJob, progress=None) -> ImportJob:

@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 from .exports import purge_expired_exports, run_export_job  # noqa: F401
 from .importer import interrupted_jobs
 from .models import ImportJob
-from .services import run, undo
+from .services import purge_old_files, run, undo
 
 
 @db_task()
@@ -36,3 +36,8 @@ def resume_on_startup():
     # A worker that starts after a crash should not wait for the next minute's check.
     close_old_connections()
     resume_interrupted_imports.call_local()
+
+
+@db_periodic_task(crontab(minute="23", hour="4"))
+def purge_old_import_files():
+    return purge_old_files()
