@@ -31,7 +31,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from list_search import _percentile  # noqa: E402
+from list_search import _percentile, measure  # noqa: E402
 
 HEADER = ["نام", "نام خانوادگی", "تلفن همراه", "ایمیل", "کد ملی", "شرکت", "سمت", "تاریخ تولد"]
 FLOOR_BODY = {"size": 0}
@@ -159,22 +159,6 @@ def measure_floor(db: Path, people, phones, emails) -> float:
     return seconds
 
 
-def time_requests(client, urls, requests, warmup=5) -> dict:
-    for i in range(warmup):
-        client.get(urls[i % len(urls)])
-    timings = []
-    for i in range(requests):
-        started = time.perf_counter()
-        response = client.get(urls[i % len(urls)])
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-    return {
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(_percentile(timings, 95), 2),
-        "requests": requests,
-    }
-
-
 def time_fts(db: Path, terms: list[str], requests: int) -> dict:
     connection = sqlite3.connect(db)
     timings = []
@@ -283,19 +267,19 @@ def run(args, workdir: Path) -> int:
 
     with override_settings(ROOT_URLCONF=__name__):
         figures = {
-            "search_by_name": time_requests(
+            "search_by_name": measure(
                 client, [f"{search_url}?q={q}" for q in names], args.requests
             ),
-            "search_by_phone_fragment": time_requests(
+            "search_by_phone_fragment": measure(
                 client, [f"{search_url}?q={q}" for q in phone_fragments], args.requests
             ),
-            "people_list_page": time_requests(client, [list_url], args.requests),
-            "api_people_list": time_requests(api, [api_url], args.requests),
+            "people_list_page": measure(client, [list_url], args.requests),
+            "api_people_list": measure(api, [api_url], args.requests),
         }
         FLOOR_BODY["size"] = list_size
-        figures["floor_bare_view_list_size"] = time_requests(client, ["/__floor__/"], args.requests)
+        figures["floor_bare_view_list_size"] = measure(client, ["/__floor__/"], args.requests)
         FLOOR_BODY["size"] = api_size
-        figures["floor_bare_view_api_size"] = time_requests(client, ["/__floor__/"], args.requests)
+        figures["floor_bare_view_api_size"] = measure(client, ["/__floor__/"], args.requests)
     connection.close()
     figures["floor_fts_by_name"] = time_fts(db, [p.last_name for p in sample], args.requests)
     figures["floor_fts_by_phone_fragment"] = time_fts(

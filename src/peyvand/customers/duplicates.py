@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from itertools import combinations
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +49,7 @@ from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
+from peyvand.core.bulk import insert_values
 from peyvand.core.persian import search_key, sort_key
 from peyvand.core.visibility import require_write, visible
 
@@ -444,24 +445,6 @@ def _first(model, column):
 def _write_name_keys(scan: DuplicateScan) -> int:
     """Scratch rows for the name pass, one per person and key, written in short transactions
     (a long one would hold SQLite's write lock against the users for the whole scan)."""
-    quote = connection.ops.quote_name
-    columns = (
-        "scan_id",
-        "pass_number",
-        "key",
-        "person_id",
-        "national_id",
-        "birthday",
-        "phone",
-        "email",
-        "postal_code",
-    )
-    # Only the model's own table and column names are formatted in; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(DuplicateScanKey._meta.db_table),
-        ", ".join(map(quote, columns)),
-        ", ".join(["%s"] * len(columns)),
-    )
     people = Person.objects.order_by("pk").annotate(
         phone=_first(Phone, "number"),
         email=_first(Email, "address"),
@@ -488,12 +471,19 @@ def _write_name_keys(scan: DuplicateScan) -> int:
             name = full_name(first, last_name)
             if not name:
                 continue
-            day = birthday.isoformat() if birthday else None
-            evidence = (pk, national_id, day, phone or "", email or "", postal or "")
+            evidence = {
+                "scan_id": scan.pk,
+                "person_id": pk,
+                "national_id": national_id,
+                "birthday": birthday,
+                "phone": phone or "",
+                "email": email or "",
+                "postal_code": postal or "",
+            }
             for number, key in enumerate(name_keys(name), start=1):
-                batch.append((scan.pk, number, key, *evidence))
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, batch)
+                batch.append({**evidence, "pass_number": number, "key": key})
+        with transaction.atomic():
+            insert_values(DuplicateScanKey, batch)
         count += len(rows)
         last = rows[-1][0]
 

@@ -15,7 +15,7 @@ from peyvand.core.persian import to_ascii_digits
 from peyvand.core.phone import display_phone
 
 from .custom_fields import definitions
-from .models import ConsentChannel, CustomFieldDefinition
+from .models import CUSTOMER_FIELDS, PERSON_FIELDS, ConsentChannel, CustomFieldDefinition
 
 FT = CustomFieldDefinition.FieldType
 
@@ -32,16 +32,8 @@ ROWS = {
     "social_handles": ("social", ("network", "handle"), ("handle",)),
     "organizations": ("org", ("organization", "job_title"), ("organization",)),
 }
-PERSON_FIELDS = (
-    "first_name",
-    "last_name",
-    "national_id",
-    "birthday",
-    "gender",
-    "preferred_channel",
-)
 ORGANIZATION_FIELDS = ("name", "national_id", "economic_code", "industry", "size", "website")
-COMMON_FIELDS = ("source", "lifecycle_stage", "description", "owner", "team")
+COMMON_FIELDS = (*CUSTOMER_FIELDS, "owner", "team")
 
 
 def _rows(post, field: str) -> list[dict]:
@@ -124,21 +116,12 @@ def initial_customer(obj, entity: str) -> dict:
             {"channel": c.channel, "granted": c.granted, "source": c.source}
             for c in obj.consents.all()
         ]
-    data["phones"] = [{"number": display_phone(p.number), "kind": p.kind} for p in obj.phones.all()]
-    data["emails"] = [{"address": e.address, "kind": e.kind} for e in obj.emails.all()]
-    data["addresses"] = [
-        {
-            "province": str(a.province_id or ""),
-            "city": str(a.city_id or ""),
-            "line": a.line,
-            "postal_code": a.postal_code,
-            "kind": a.kind,
-        }
-        for a in obj.addresses.all()
-    ]
-    data["social_handles"] = [
-        {"network": h.network, "handle": h.handle} for h in obj.social_handles.all()
-    ]
+    data.update(obj.contact_lists())
+    for phone in data["phones"]:
+        phone["number"] = display_phone(phone["number"])
+    for address in data["addresses"]:
+        address["province"] = _as_text(address["province"])
+        address["city"] = _as_text(address["city"])
     data["tags"] = [str(t.pk) for t in obj.tags.all()]
     data["custom"] = {
         d.key: custom_display_value(d, (obj.custom or {}).get(d.key)) for d in definitions(entity)

@@ -27,6 +27,8 @@ from peyvand.core.visibility import can_see, require_delete, require_write
 
 from .custom_fields import definitions
 from .models import (
+    CUSTOMER_FIELDS,
+    PERSON_FIELDS,
     Address,
     Consent,
     DuplicatePair,
@@ -39,18 +41,7 @@ from .models import (
 from .services import refresh_keys
 
 # The person's own fields a merge chooses between; "owner" carries the team with it.
-FIELDS = (
-    "first_name",
-    "last_name",
-    "national_id",
-    "birthday",
-    "gender",
-    "preferred_channel",
-    "source",
-    "lifecycle_stage",
-    "description",
-    "owner",
-)
+FIELDS = (*PERSON_FIELDS, *CUSTOMER_FIELDS, "owner")
 SURVIVOR, OTHER = "survivor", "other"
 # Contact points have no unique constraint, yet two with these values are the same one.
 SAME_ROW = {

@@ -99,6 +99,19 @@ class CustomFieldDefinition(models.Model):
         return self.label
 
 
+# The scalar fields of a person's profile, and those every customer has; forms, imports
+# and merges all work through these.
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "national_id",
+    "birthday",
+    "gender",
+    "preferred_channel",
+)
+CUSTOMER_FIELDS = ("source", "lifecycle_stage", "description")
+
+
 class Customer(BusinessRecord):
     """What people and organisations share."""
 
@@ -142,6 +155,26 @@ class Customer(BusinessRecord):
         for key, label in definitions.values_list("key", "label"):
             labels[f"custom.{key}"] = label
         return labels
+
+    def contact_lists(self) -> dict:
+        """Phones, e-mails, addresses and handles in the shape the services take as input."""
+        return {
+            "phones": [{"number": p.number, "kind": p.kind} for p in self.phones.all()],
+            "emails": [{"address": e.address, "kind": e.kind} for e in self.emails.all()],
+            "addresses": [
+                {
+                    "province": a.province_id,
+                    "city": a.city_id,
+                    "line": a.line,
+                    "postal_code": a.postal_code,
+                    "kind": a.kind,
+                }
+                for a in self.addresses.all()
+            ],
+            "social_handles": [
+                {"network": h.network, "handle": h.handle} for h in self.social_handles.all()
+            ],
+        }
 
     def _common_snapshot(self) -> dict:
         snapshot = {

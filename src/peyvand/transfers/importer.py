@@ -30,6 +30,8 @@ from peyvand.core.visibility import visible
 from peyvand.customers import services as customers
 from peyvand.customers.custom_fields import definitions
 from peyvand.customers.models import (
+    CUSTOMER_FIELDS,
+    PERSON_FIELDS,
     Address,
     Email,
     Membership,
@@ -53,17 +55,7 @@ MEMBERS_LIMIT = 50_000
 # An import that adds this many people refreshes the query planner's statistics.
 STATISTICS_AFTER = 10_000
 # Scalar fields an import may set; lists (phones, e-mails, ...) are always added to.
-SCALARS = (
-    "first_name",
-    "last_name",
-    "national_id",
-    "birthday",
-    "gender",
-    "preferred_channel",
-    "source",
-    "lifecycle_stage",
-    "description",
-)
+SCALARS = (*PERSON_FIELDS, *CUSTOMER_FIELDS)
 CONTACT_LISTS = {
     "phones": (Phone, "number"),
     "emails": (Email, "address"),
@@ -505,22 +497,7 @@ def _input_value(value):
 def _as_input(person: Person) -> dict:
     """The person's importable values in service input form (what undo writes back)."""
     values = {name: _input_value(getattr(person, name)) for name in SCALARS}
-    values["phones"] = [{"number": p.number, "kind": p.kind} for p in person.phones.all()]
-    values["emails"] = [{"address": e.address, "kind": e.kind} for e in person.emails.all()]
-    values["addresses"] = [
-        {
-            "province": a.province_id,
-            "city": a.city_id,
-            "line": a.line,
-            "postal_code": a.postal_code,
-            "kind": a.kind,
-        }
-        for a in person.addresses.all()
-    ]
-    values["social_handles"] = [
-        {"network": h.network, "handle": h.handle} for h in person.social_handles.all()
-    ]
-    return values
+    return values | person.contact_lists()
 
 
 def _similar(row: Row, candidates: list[tuple[str, str, object]]):
