@@ -25,11 +25,14 @@ STATIC_SOURCES := $(shell find src/peyvand -path '*/static/*' -type f 2>/dev/nul
 
 # ---- installation --------------------------------------------------------------------------
 
-# Debian's python3.11 needs python3-venv for `-m venv`; npm comes from Debian too when absent.
+# Debian's python3.11 needs python3-venv for `-m venv`; npm comes from Debian too when absent;
+# WeasyPrint (quote PDFs) lays out Persian text through Pango and HarfBuzz.
 $(VENV)/.base-deps:
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q libharfbuzz-subset.so.0 || missing="$$missing libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; $(SUDO) apt-get update -q && $(APT_INSTALL) $$missing; \
 	fi

@@ -127,6 +127,7 @@ def _register_routers():
     from peyvand.accounts.api import router as accounts_router
     from peyvand.activities.api import router as activities_router
     from peyvand.customers.api import router as customers_router
+    from peyvand.sales import catalog_api, deal_api, lead_api, order_api, quote_api, report_api
     from peyvand.transfers.api import router as transfers_router
     from peyvand.transfers.export_api import router as exports_router
 
@@ -135,6 +136,8 @@ def _register_routers():
     api.add_router("/v1/", activities_router)
     api.add_router("/v1/", transfers_router)
     api.add_router("/v1/", exports_router)
+    for sales_api in (lead_api, deal_api, catalog_api, quote_api, order_api, report_api):
+        api.add_router("/v1/", sales_api.router)
 
 
 def if_match_version(request) -> int | None:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "peyvand.customers",
     "peyvand.activities",
     "peyvand.transfers",
+    "peyvand.sales",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/alpinejs", NODE_MODULES / "alpinejs" / "dist"),
     ("vendor/vazirmatn", NODE_MODULES / "vazirmatn"),
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
     ("vendor/jalalidatepicker", NODE_MODULES / "@majidh1" / "jalalidatepicker" / "dist"),
 ]
 STORAGES = {

@@ -9,5 +9,6 @@ urlpatterns = [
     path("activities/", include("peyvand.activities.urls")),
     path("transfers/", include("peyvand.transfers.urls")),
     path("exports/", include("peyvand.transfers.export_urls")),
+    path("sales/", include("peyvand.sales.urls")),
     path("api/", api.urls),
 ]

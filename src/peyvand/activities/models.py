@@ -51,6 +51,14 @@ class Activity(BusinessRecord):
         on_delete=models.CASCADE,
         related_name="activities",
     )
+    deal = models.ForeignKey(
+        "sales.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # Calls
     direction = models.CharField(
@@ -88,6 +96,7 @@ class Activity(BusinessRecord):
             # A customer's open follow-ups on the 360 page.
             models.Index(fields=["person", "kind", "done_at"], name="activity_person_open"),
             models.Index(fields=["organization", "kind", "done_at"], name="activity_org_open"),
+            models.Index(fields=["deal", "-occurred_at"], name="activity_deal_time"),
         ]
 
     def __str__(self):

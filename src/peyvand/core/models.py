@@ -128,3 +128,69 @@ class IdempotentResponse(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")
         ]
+
+
+class JalaliDay(models.Model):
+    """One Gregorian day with its Jalali year, month and week: reports by Jalali month or
+    week group through this table (Jalali months start on the 20th-23rd of Gregorian ones)."""
+
+    date = models.DateField(primary_key=True)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    day = models.PositiveSmallIntegerField()
+    # year * 100 + month, e.g. 140509: one integer to group and sort by.
+    month_key = models.PositiveIntegerField(db_index=True)
+    # The Saturday that starts the day's week.
+    week_start = models.DateField(db_index=True)
+
+    class Meta:
+        ordering = ["date"]
+
+
+class OutboxMessage(models.Model):
+    """A message to send, written in the same transaction as the change that asks for it;
+    the dispatcher delivers it with retries and never sends a row twice."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    # [{"name": "Q-1405-0001.pdf", "path": "<under MEDIA_ROOT>", "mimetype": "application/pdf"}]
+    attachments = models.JSONField(default=list, blank=True)
+    # The business record the message belongs to, e.g. the quote it sends.
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=300, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["content_type", "object_id"], name="outbox_record"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} → {self.recipient}"

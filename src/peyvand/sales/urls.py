@@ -1,0 +1,14 @@
+"""Every sales page under ``/sales/``, one namespace (``sales:``), one module per area."""
+
+from . import catalog_urls, deal_urls, lead_urls, order_urls, quote_urls, report_urls
+
+app_name = "sales"
+
+urlpatterns = [
+    *lead_urls.urlpatterns,
+    *deal_urls.urlpatterns,
+    *catalog_urls.urlpatterns,
+    *quote_urls.urlpatterns,
+    *order_urls.urlpatterns,
+    *report_urls.urlpatterns,
+]
