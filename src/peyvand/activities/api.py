@@ -35,7 +35,7 @@ def _filtered(user, params: ActivityQuery):
     activities = selectors.visible_activities(user)
     if params.q:
         activities = activities.filter(subject__icontains=params.q[:200])
-    for field in ("person", "organization", "assignee"):
+    for field in ("person", "organization", "deal", "assignee"):
         value = getattr(params, field)
         if value:
             activities = activities.filter(**{f"{field}_id": _id(value, field)})

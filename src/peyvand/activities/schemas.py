@@ -18,16 +18,21 @@ class ActivityQuery(ListQuery):
     kind: str | None = Field(None, description="note, call, meeting or task")
     open: str | None = Field(None, description="true: follow-ups not done yet; false: the rest")
     assignee: str | None = Field(None, description="User id")
+    deal: str | None = Field(None, description="Deal id")
 
 
 class ActivityIn(InputSchema):
-    """A missing key leaves the value unchanged; kind, person and organization are set once."""
+    """A missing key leaves the value unchanged; kind, person, organization and deal are set
+    once."""
 
     kind: str | None = Field(None, description="note, call, meeting or task")
     subject: str | None = None
     body: str | None = None
     person: int | str | None = Field(None, description="Person id")
     organization: int | str | None = Field(None, description="Organization id")
+    deal: int | str | None = Field(
+        None, description="Deal id; without a person or organization, the deal's customer"
+    )
     occurred_at: str | dt.datetime | None = Field(None, description=_WHEN)
     ends_at: str | dt.datetime | None = Field(None, description=_WHEN)
     due_at: str | dt.datetime | None = Field(None, description=_WHEN)
@@ -58,6 +63,7 @@ class ActivityOut(Schema):
     body: str
     person: int | None = Field(None, alias="person_id")
     organization: int | None = Field(None, alias="organization_id")
+    deal: int | None = Field(None, alias="deal_id")
     occurred_at: dt.datetime
     ends_at: dt.datetime | None
     direction: str

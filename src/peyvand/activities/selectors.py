@@ -16,9 +16,10 @@ def get_activity(user, pk) -> Activity:
     return get_object_or_404(visible_activities(user), pk=pk)
 
 
-def activities_for(user, customer):
-    field = "person" if customer._meta.model_name == "person" else "organization"
-    return visible_activities(user).filter(**{field: customer}).select_related("owner", "assignee")
+def activities_for(user, record):
+    """Activities about a person, an organisation or a deal."""
+    field = record._meta.model_name  # person, organization or deal: the activity's fields
+    return visible_activities(user).filter(**{field: record}).select_related("owner", "assignee")
 
 
 def open_followups(user, customer):
@@ -33,7 +34,7 @@ def my_open_followups(user, limit=20):
     return (
         visible_activities(user)
         .filter(kind=Activity.Kind.TASK, done_at__isnull=True, assignee=user)
-        .select_related("person", "organization")
+        .select_related("person", "organization", "deal")
         .order_by("due_at")[:limit]
     )
 
@@ -44,7 +45,7 @@ def team_open_followups(user, limit=200):
         visible_activities(user)
         .filter(kind=Activity.Kind.TASK, done_at__isnull=True)
         .exclude(assignee=user)
-        .select_related("person", "organization", "assignee")
+        .select_related("person", "organization", "deal", "assignee")
         .order_by("due_at")[:limit]
     )
 

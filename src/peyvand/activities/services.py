@@ -12,6 +12,7 @@ from peyvand.core.persian import to_ascii_digits
 from peyvand.core.validation import FieldErrors, choice, text
 from peyvand.core.visibility import require_delete, require_write
 from peyvand.customers.selectors import visible_organizations, visible_people
+from peyvand.sales.deals import note_activity, visible_deals
 
 from .models import Activity, Notification
 
@@ -49,7 +50,7 @@ def _clean(actor, data: dict, activity: Activity) -> dict:
         clean["kind"] = errors.check(
             "kind", lambda: choice(data.get("kind"), Activity.Kind.values, required=True)
         )
-        clean["person"] = clean["organization"] = None
+        clean["person"] = clean["organization"] = clean["deal"] = None
         if data.get("person"):
             clean["person"] = visible_people(actor).filter(pk=_pk(data["person"])).first()
             if clean["person"] is None:
@@ -60,7 +61,11 @@ def _clean(actor, data: dict, activity: Activity) -> dict:
             )
             if clean["organization"] is None:
                 errors.add("organization", _("There is no such organization."))
-        if not data.get("person") and not data.get("organization"):
+        if data.get("deal"):
+            clean["deal"] = _visible_deal(actor, data["deal"])
+            if clean["deal"] is None:
+                errors.add("deal", _("There is no such deal."))
+        if not any(data.get(name) for name in ("person", "organization", "deal")):
             errors.add("person", _("Choose the person or organization this activity is about."))
     kind = clean.get("kind") or activity.kind
     if "subject" in data or creating:
@@ -124,6 +129,15 @@ def _pk(value):
         return None
 
 
+def _visible_deal(actor, value):
+    return (
+        visible_deals(actor)
+        .select_related("person", "organization", "team")
+        .filter(pk=_pk(value))
+        .first()
+    )
+
+
 @transaction.atomic
 def create_activity(actor, data: dict) -> Activity:
     require_write(actor)
@@ -131,14 +145,19 @@ def create_activity(actor, data: dict) -> Activity:
     clean = _clean(actor, data, activity)
     for field, value in clean.items():
         setattr(activity, field, value)
-    customer = activity.person or activity.organization
-    # The activity belongs to the customer's team, so whoever sees the customer sees it.
+    deal = activity.deal
+    if deal is not None and not (activity.person or activity.organization):
+        # Logged on a deal alone: it is about the deal's customer.
+        activity.person, activity.organization = deal.person, deal.organization
+    # The activity belongs to the customer's (or deal's) team, so whoever sees them sees it.
     activity.owner = actor
-    activity.team = customer.team
+    activity.team = (activity.person or activity.organization or deal).team
     activity.created_by = actor
     if activity.due_at and activity.due_at > timezone.now():
         activity.notified_at = None
     activity.save()
+    if deal is not None:
+        note_activity(deal.pk, activity.occurred_at)
     return records.record_created(actor, activity)
 
 
@@ -184,7 +203,7 @@ def notify_due_followups(now=None) -> int:
         notified_at__isnull=True,
         due_at__lte=now,
         assignee__isnull=False,
-    ).select_related("assignee", "person", "organization")
+    ).select_related("assignee", "person", "organization", "deal")
     count = 0
     for activity in due:
         with transaction.atomic():
@@ -196,7 +215,7 @@ def notify_due_followups(now=None) -> int:
             with override(activity.assignee.language):
                 message = _("Follow-up due: %(subject)s — %(customer)s") % {
                     "subject": activity.subject,
-                    "customer": activity.timeline_subject(),
+                    "customer": activity.timeline_subject() or activity.deal,
                 }
             Notification.objects.create(
                 user=activity.assignee, activity=activity, message=message[:300]

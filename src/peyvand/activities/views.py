@@ -57,19 +57,25 @@ def _posted_version(request) -> int | None:
 
 
 def _back(request, default: str) -> str:
-    target = request.POST.get("next", "")
+    """Where the form came from (``next``, posted or in the query string), if ours."""
+    target = request.POST.get("next") or request.GET.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
 
 
 def _customer_of(activity: Activity):
-    return activity.person or activity.organization
+    """Whom the activity is about: its customer, or its deal when the deal has none."""
+    return activity.person or activity.organization or activity.deal
 
 
 def _customer_url(customer) -> str:
-    name = "person_detail" if customer._meta.model_name == "person" else "organization_detail"
-    return reverse(f"customers:{name}", args=[customer.pk])
+    name = {
+        "person": "customers:person_detail",
+        "organization": "customers:organization_detail",
+        "deal": "sales:deal_detail",
+    }[customer._meta.model_name]
+    return reverse(name, args=[customer.pk])
 
 
 def _partial_context(request, customer, **extra) -> dict:
@@ -140,7 +146,7 @@ def activity_edit(request, pk):
             errors = field_errors(exc)
         else:
             messages.success(request, _("The activity has been saved."))
-            return redirect(_customer_url(customer))
+            return redirect(_back(request, _customer_url(customer)))
     context = {
         "activity": activity,
         "customer": customer,

@@ -58,12 +58,24 @@ def filter_search_text(queryset, raw_query: str | None):
         condition |= every_word
     queryset = queryset.filter(condition)
     match = _fts_match(alternatives)
-    if match and connections[queryset.db].vendor == "sqlite":
+    table = queryset.model._meta.db_table
+    if match and _has_fts_index(queryset.db, table):
         # Only the model's own table name is formatted in; the words are a parameter.
-        fts = f'"{queryset.model._meta.db_table}_fts"'
+        fts = f'"{table}_fts"'
         sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
         queryset = queryset.filter(pk__in=RawSQL(sql, [match]))  # noqa: S611
     return queryset
+
+
+def _has_fts_index(alias: str, table: str) -> bool:
+    """Whether the table has its SQLite FTS5 companion; tables searched less often (leads)
+    have none, and the ``LIKE`` conditions alone answer for them."""
+    connection = connections[alias]
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [f"{table}_fts"])
+        return cursor.fetchone() is not None
 
 
 def _fts_match(alternatives: list[list[str]]) -> str | None:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from peyvand.activities import services as activity_services
@@ -14,6 +15,8 @@ from peyvand.activities.selectors import my_open_followups
 from peyvand.customers import selectors as customer_selectors
 from peyvand.customers import services as customer_services
 from peyvand.customers.models import Organization, Person
+from peyvand.sales import deals, leads, orders, quotes
+from peyvand.sales.models import Deal, Lead, Order, Quote
 
 
 @login_required
@@ -33,13 +36,17 @@ def search(request):
     return render(request, "core/search.html", {"query": query, "results": results})
 
 
-# Trash kinds in the URL → the model, its restore operation and its purge operation.
-# customers.services.purge is generic over business records (manager/admin check, audit),
-# so activities are purged through it too rather than by a second copy of that rule.
+# Trash kinds in the URL → the section title, the model, its restore operation and its purge
+# operation. customers.services.purge is generic over business records (manager/admin
+# check, audit), so every kind is purged through it rather than by copies of that rule.
 TRASH_KINDS = {
-    "person": (Person, customer_services.restore, customer_services.purge),
-    "organization": (Organization, customer_services.restore, customer_services.purge),
-    "activity": (Activity, activity_services.restore_activity, customer_services.purge),
+    "person": (gettext_lazy("People"), Person, customer_services.restore),
+    "organization": (gettext_lazy("Organizations"), Organization, customer_services.restore),
+    "activity": (gettext_lazy("Activities"), Activity, activity_services.restore_activity),
+    "lead": (gettext_lazy("Leads"), Lead, leads.restore_lead),
+    "deal": (gettext_lazy("Deals"), Deal, deals.restore_deal),
+    "quote": (gettext_lazy("Quotes"), Quote, quotes.restore_quote),
+    "order": (gettext_lazy("Orders"), Order, orders.restore_order),
 }
 TRASH_PAGE_SIZE = 100
 
@@ -47,13 +54,8 @@ TRASH_PAGE_SIZE = 100
 @login_required
 def trash(request):
     sections = [
-        (_("People"), "person", customer_selectors.trashed(request.user, Person)),
-        (
-            _("Organizations"),
-            "organization",
-            customer_selectors.trashed(request.user, Organization),
-        ),
-        (_("Activities"), "activity", customer_selectors.trashed(request.user, Activity)),
+        (title, kind, customer_selectors.trashed(request.user, model))
+        for kind, (title, model, _restore) in TRASH_KINDS.items()
     ]
     context = {
         "sections": [
@@ -73,8 +75,9 @@ def trash(request):
 def _trashed(request, kind, pk):
     if kind not in TRASH_KINDS:
         raise Http404
-    model, restore, purge = TRASH_KINDS[kind]
-    return get_object_or_404(customer_selectors.trashed(request.user, model), pk=pk), restore, purge
+    _title, model, restore = TRASH_KINDS[kind]
+    obj = get_object_or_404(customer_selectors.trashed(request.user, model), pk=pk)
+    return obj, restore, customer_services.purge
 
 
 def _run(request, operation, obj, done_message):

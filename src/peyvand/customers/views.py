@@ -28,7 +28,7 @@ from peyvand.core.visibility import can_write
 from peyvand.transfers import exports
 from peyvand.transfers.models import ExportJob
 
-from . import duplicates, export, forms, selectors, services
+from . import duplicates, export, forms, sales_360, selectors, services
 from .custom_fields import definitions
 from .models import (
     Address,
@@ -423,6 +423,7 @@ def _detail(request, kind: Kind, pk):
         "followups": activity_selectors.open_followups(request.user, customer),
         "can_write": can_write(request.user),
         "custom_values": _custom_display(kind.entity, customer.custom),
+        "sales": sales_360.sales_history(request.user, customer, kind.entity),
     }
     if kind.entity == "organization":
         context["members"] = selectors.organization_members(request.user, customer)

@@ -167,10 +167,17 @@ class Lead(BusinessRecord):
             "status": self.status,
             "disqualify_reason": self.disqualify_reason,
             "source": self.source,
+            "utm_source": self.utm_source,
+            "utm_medium": self.utm_medium,
             "utm_campaign": self.utm_campaign,
+            "utm_term": self.utm_term,
+            "utm_content": self.utm_content,
+            "referrer": self.referrer,
+            "landing_page": self.landing_page,
             "owner": str(self.owner) if self.owner_id else None,
             "team": str(self.team) if self.team_id else None,
             "person": str(self.person) if self.person_id else None,
+            "organization": str(self.organization) if self.organization_id else None,
             "deal": str(self.deal) if self.deal_id else None,
         }
 
@@ -786,11 +793,13 @@ class Order(PricedDocument):
             "organization": str(self.organization) if self.organization_id else None,
             "owner": str(self.owner) if self.owner_id else None,
             "lines": " | ".join(line.summary() for line in self.lines.all()) if self.pk else "",
+            "payments": " | ".join(p.summary() for p in self.payments.all()) if self.pk else "",
+            "returns": " | ".join(r.summary() for r in self.returns.all()) if self.pk else "",
         }
 
     @classmethod
     def audit_labels(cls) -> dict:
-        return {"lines": _("lines")}
+        return {"lines": _("lines"), "payments": _("payments"), "returns": _("returns")}
 
 
 class DocumentLine(models.Model):
@@ -869,6 +878,11 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
 
+    def summary(self) -> str:
+        when = self.received_on or self.due_on
+        parts = [self.method, str(self.amount), self.status, when.isoformat() if when else ""]
+        return " ".join(p for p in (*parts, self.bank, self.reference) if p)
+
 
 class OrderReturn(models.Model):
     """Goods sent back on one order line, and the Rials refunded for them."""
@@ -887,6 +901,9 @@ class OrderReturn(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("return")
         verbose_name_plural = _("returns")
+
+    def summary(self) -> str:
+        return f"{self.line.description} × {self.quantity:g} → {self.refund}"
 
 
 # ---- follow-up cadences and targets -------------------------------------------------------
