@@ -1,35 +1,21 @@
 """Fixtures of the deals area: the default pipeline (from the migration), products,
 competitors and deals made through the services."""
 
-import importlib
-
 import pytest
 
 from peyvand.sales import deals
-from peyvand.sales.models import Competitor, LostReason, Pipeline, Product, Stage
+from peyvand.sales.defaults import ensure_defaults
+from peyvand.sales.models import Competitor, LostReason, Pipeline, Product
 
 __all__ = ["competitor", "make_deal", "pipeline", "product", "reason", "stages"]
 
 
-# What the data migration loads; a transactional test (the browser's live server) starts
-# from tables flushed by the one before it, so the fixtures make these rows again.
-DEFAULTS = importlib.import_module("peyvand.sales.migrations.0002_defaults")
-
-
 @pytest.fixture
 def pipeline(db):
-    """«فروش» with its four stages, as the data migration makes it."""
-    pipeline, created = Pipeline.objects.get_or_create(name="فروش")
-    if created:
-        for position, (name, probability, rotting) in enumerate(DEFAULTS.STAGES):
-            Stage.objects.create(
-                pipeline=pipeline,
-                name=name,
-                position=position,
-                probability=probability,
-                rotting_days=rotting,
-            )
-    return pipeline
+    """«فروش» with its four stages, as the data migration makes it (made again when a
+    transactional test, such as the browser's live server, flushed the tables before)."""
+    ensure_defaults()
+    return Pipeline.objects.get(name="فروش")
 
 
 @pytest.fixture
@@ -38,8 +24,8 @@ def stages(pipeline):
 
 
 @pytest.fixture
-def reason(db):
-    return LostReason.objects.get_or_create(name=DEFAULTS.LOST_REASONS[0])[0]
+def reason(pipeline):
+    return LostReason.objects.filter(is_active=True).first()
 
 
 @pytest.fixture

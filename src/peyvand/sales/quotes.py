@@ -20,8 +20,6 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from peyvand.core import outbox, records
 from peyvand.core.jalali import format_date
@@ -439,11 +437,6 @@ def expire_due_quotes(today=None) -> int:
                 _change_status(None, quote, Quote.Status.EXPIRED)
                 expired += 1
     return expired
-
-
-@db_periodic_task(crontab(minute="5", hour="0"))
-def expire_quotes_nightly() -> int:
-    return expire_due_quotes()
 
 
 # ---- the editor -------------------------------------------------------------------------
