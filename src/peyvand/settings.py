@@ -204,6 +204,16 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
     }
+    # One machine: gunicorn's worker processes share counts (the web forms' rate limit)
+    # through files, as a per-process memory cache would not. Each test process keeps its own.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+            if TESTING
+            else "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # Outgoing e-mail (quotes, notifications) leaves through the outbox and this SMTP server.
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -1,16 +1,27 @@
 """Playwright on Debian's Chromium against pytest-django's live server.
 
-Fixtures: ``browser`` (one Chromium per test session and xdist worker), ``page`` (a fresh
-context per test, pointed at the live server, Persian locale and Tehran time), and
-``logged_in_page(user)`` which logs in through the real login form.
+Fixtures: ``browser`` (one Chromium per test session and xdist worker), ``new_page()`` (a
+page in a fresh context, pointed at the live server, Persian locale and Tehran time), ``page``
+(one such page per test), and ``logged_in_page(user)`` which logs in through the real login
+form. Every live-server test starts with the rows the data migrations load
+(``_migration_data``).
 """
 
+import importlib
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import sync_playwright
 
+from peyvand.core.calendar import ensure_calendar
+from peyvand.sales.defaults import ensure_defaults
 from tests.conftest import PASSWORD
+
+# Its loader skips tables that still have rows, so it serves to fill them again.
+IRANIAN_PLACES = importlib.import_module("peyvand.customers.migrations.0002_iranian_places")
 
 # Playwright's sync API keeps an event loop running in this thread; Django would refuse ORM
 # calls from the test body otherwise, though they really are synchronous.
@@ -39,15 +50,44 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """The live server needs a transactional database, and the flush that ends every
+    transactional test empties what the data migrations loaded: the Jalali calendar, the
+    sales defaults (tax rules, the «فروش» pipeline, lost reasons) and Iran's provinces and
+    cities. Fill them again, whatever ran before. (``serialized_rollback`` would do it too,
+    but it breaks after a plain transactional test: the flush re-creates content types
+    that the serialized copy then inserts again.)"""
+    if "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    ensure_calendar()
+    ensure_defaults()
+    IRANIAN_PLACES.load(apps, schema_editor=None)
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, locale="fa-IR", timezone_id="Asia/Tehran"
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(browser, live_server):
+    """``new_page()`` → a page in a fresh context (its own cookies: another visitor or user),
+    pointed at the live server, Persian locale and Tehran time; closed after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(
+            base_url=live_server.url, locale="fa-IR", timezone_id="Asia/Tehran"
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 def log_in(page, email: str, password: str = PASSWORD):
@@ -70,3 +110,33 @@ def logged_in_page(page):
         return page
 
     return login
+
+
+@pytest.fixture
+def shop():
+    """Another site (its own origin on 127.0.0.1) whose pages carry the snippet that
+    ``shop.snippet`` is set to. A real server, not a routed page: Chromium lets a page
+    load the CRM's script from the loopback address only if the page is local too."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the handler's name)
+            body = (
+                '<!doctype html><html lang="fa" dir="rtl"><head><meta charset="utf-8"></head>'
+                f"<body><h1>فروشگاه نمونه</h1>{server.snippet}</body></html>"
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    server.snippet = ""
+    server.origin = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -10,12 +10,7 @@ from peyvand.sales import deals
 from peyvand.sales.models import Deal, StageChange
 from tests.sales.deal_fixtures import *  # noqa: F403 (fixtures)
 
-# The live server needs committed rows; the serialized rollback brings back what the
-# migrations load (the default pipeline, lost reasons) for every test.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = pytest.mark.browser
 
 
 def _column(page, stage):

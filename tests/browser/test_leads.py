@@ -2,8 +2,6 @@
 scored and converted into a person and a deal, in Persian, in a real Chromium."""
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
@@ -22,35 +20,6 @@ pipeline = deal_fixtures.pipeline
 reason = deal_fixtures.reason
 
 LANDING_PATH = "/landing?utm_source=google&utm_medium=cpc&utm_campaign=bahar"
-
-
-@pytest.fixture
-def shop():
-    """Another site (its own origin on 127.0.0.1) whose pages carry the snippet that
-    ``shop.snippet`` is set to."""
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the handler's name)
-            body = (
-                '<!doctype html><html lang="fa" dir="rtl"><head><meta charset="utf-8"></head>'
-                f"<body><h1>فروشگاه نمونه</h1>{server.snippet}</body></html>"
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    server.snippet = ""
-    server.origin = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _new_page(browser, live_server):

@@ -269,21 +269,24 @@ def sales_kpis(scope: Scope, start: dt.date, end: dt.date) -> dict:
     if end < start:
         raise ValidationError({"to": [_("The end of the period comes before its start.")]})
     closed = _closed_in(scope.deals(), start, end)
-    won = closed.filter(status=Deal.Status.WON)
-    won_rows = list(won.values_list("amount", "created_at", "closed_at"))
+    won_rows = list(
+        closed.filter(status=Deal.Status.WON)
+        .order_by()
+        .values_list("amount", "created_at", "closed_at")
+    )
     amounts = [amount for amount, _created, _closed in won_rows]
     cycles = [
         max(0.0, (closed_at - created_at).total_seconds() / 86400)
         for _amount, created_at, closed_at in won_rows
     ]
-    closed_count = closed.count()
+    lost = _lost_reasons(closed.filter(status=Deal.Status.LOST))
     return {
         "start": start,
         "end": end,
-        "win_rate": proportion(len(won_rows), closed_count),
+        "win_rate": proportion(len(won_rows), len(won_rows) + lost["n"]),
         "deal_size": _amounts_summary(amounts),
         "cycle_days": _cycle_summary(cycles),
         "stage_conversion": _stage_conversion(scope, start, end),
         "pipeline": _pipeline_and_coverage(scope, start, end, sum(amounts)),
-        "lost_reasons": _lost_reasons(closed.filter(status=Deal.Status.LOST)),
+        "lost_reasons": lost,
     }
