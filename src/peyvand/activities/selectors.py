@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 
-from peyvand.core.audit import events_for_subject
+from peyvand.core.audit import events_for_subject, visible_events
 from peyvand.core.visibility import visible
 
 from .models import Activity, Notification
@@ -56,9 +56,8 @@ def timeline(user, customer, limit: int = 200) -> list[dict]:
         {"type": "activity", "at": a.occurred_at, "activity": a}
         for a in activities_for(user, customer).order_by("-occurred_at", "-id")[:limit]
     ]
-    entries += [
-        {"type": "audit", "at": e.at, "event": e} for e in events_for_subject(customer)[:limit]
-    ]
+    events = visible_events(user, events_for_subject(customer)[:limit])
+    entries += [{"type": "audit", "at": e.at, "event": e} for e in events]
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries[:limit]
 

@@ -3,7 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 
-from .models import AuditEvent
+from .models import AuditEvent, BusinessRecord
 
 
 def diff(before: dict, after: dict) -> dict:
@@ -35,6 +35,31 @@ def events_for_subject(subject):
     return AuditEvent.objects.filter(
         subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
     ).select_related("actor", "content_type")
+
+
+def visible_events(user, events) -> list[AuditEvent]:
+    """The events whose record ``user`` may see: a customer's timeline gathers events of
+    every deal, quote or order about them, and another team's must not show there.
+
+    An event of a record that no longer exists (purged) is shown to administrators only.
+    """
+    from .visibility import visible
+
+    events = list(events)
+    ids_by_type: dict[int, set[int]] = {}
+    for event in events:
+        ids_by_type.setdefault(event.content_type_id, set()).add(event.object_id)
+    allowed: set[tuple[int, int]] = set()
+    for type_id, ids in ids_by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None or not issubclass(model, BusinessRecord):
+            allowed.update((type_id, pk) for pk in ids)  # not an owned business record
+            continue
+        found = model._base_manager.filter(pk__in=ids)
+        seen = set(visible(found, user).values_list("pk", flat=True))
+        gone = ids - set(found.values_list("pk", flat=True)) if user.is_admin else set()
+        allowed.update((type_id, pk) for pk in seen | gone)
+    return [e for e in events if (e.content_type_id, e.object_id) in allowed]
 
 
 def value_label(event: AuditEvent, field: str, value):
