@@ -101,10 +101,12 @@ lint: $(VENV)/.installed-test
 
 # BENCH_PEOPLE=100000 make bench for a quicker run; the figures that matter are at a million.
 BENCH_PEOPLE ?= 1000000
+BENCH_DEALS ?= 100000
 bench: $(VENV)/.installed node_modules/.installed var/.translations
 	$(PY) bench/list_search.py
 	$(PY) bench/scale.py --people $(BENCH_PEOPLE)
 	$(PY) bench/duplicates.py --people $(BENCH_PEOPLE)
+	$(PY) bench/sales.py --deals $(BENCH_DEALS)
 
 clean:
 	rm -rf $(RESULTS) var/.translations var/.static $(VENV)/.installed $(VENV)/.installed-test \
