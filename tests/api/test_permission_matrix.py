@@ -22,6 +22,7 @@ from PIL import Image
 from peyvand.accounts.services import create_token
 from peyvand.activities.models import Activity
 from peyvand.api import api
+from peyvand.core.models import OutboxMessage
 from peyvand.customers import services as customers
 from peyvand.customers.merge import merge_people
 from peyvand.customers.models import DuplicatePair, Person
@@ -33,6 +34,8 @@ from peyvand.sales.models import (
     Lead,
     LostReason,
     Order,
+    OrderReturn,
+    Payment,
     Pipeline,
     Product,
     ProductCategory,
@@ -346,7 +349,7 @@ MATRIX = {
         "record", resource="lead", write=True, before=_trash
     ),
     ("POST", "/api/v1/leads/{id}/convert"): Case(
-        "record", resource="lead", write=True, body=lambda w, rec: {}
+        "record", resource="lead", write=True, creates=Deal, body=lambda w, rec: {}
     ),
     ("POST", "/api/v1/leads/{id}/disqualify"): Case(
         "record", resource="lead", write=True, body=lambda w, rec: {"reason": "بی‌پاسخ"}
@@ -481,9 +484,15 @@ MATRIX = {
     ),
     ("GET", "/api/v1/quotes/{id}/pdf"): Case("record", resource="quote"),
     ("POST", "/api/v1/quotes/{id}/send"): Case(
-        "record", resource="quote", write=True, body=lambda w, rec: {"to": "buyer@example.com"}
+        "record",
+        resource="quote",
+        write=True,
+        creates=OutboxMessage,
+        body=lambda w, rec: {"to": "buyer@example.com"},
     ),
-    ("POST", "/api/v1/quotes/{id}/accept"): Case("record", resource="quote", write=True),
+    ("POST", "/api/v1/quotes/{id}/accept"): Case(
+        "record", resource="quote", write=True, creates=Order
+    ),
     ("POST", "/api/v1/quotes/{id}/reject"): Case("record", resource="quote", write=True),
     # orders, payments and returns
     ("GET", "/api/v1/orders"): Case("list", resource="order"),
@@ -514,6 +523,7 @@ MATRIX = {
         ok=201,
         resource="order",
         write=True,
+        creates=Payment,
         body=lambda w, rec: {"method": "cash", "amount": 100_000},
     ),
     ("POST", "/api/v1/orders/{id}/instalments"): Case(
@@ -521,6 +531,7 @@ MATRIX = {
         ok=201,
         resource="order",
         write=True,
+        creates=Payment,
         body=lambda w, rec: {"count": 2, "first_due_on": "1405/07/01"},
     ),
     ("PATCH", "/api/v1/payments/{id}"): Case(
@@ -536,6 +547,7 @@ MATRIX = {
         ok=201,
         resource="order",
         write=True,
+        creates=OrderReturn,
         before=_deliver,
         body=lambda w, rec: {"line": rec.lines.get().pk, "quantity": "1", "reason": "معیوب"},
     ),
@@ -641,6 +653,11 @@ def _assert_silent(response, words=tuple(TEAM_WORDS.values())):
     assert not any(word in content for word in words), content[:500]
 
 
+def _unseen(world, role) -> list[str]:
+    """The words of the teams whose records ``role`` may not see."""
+    return [word for which, word in TEAM_WORDS.items() if not world.sees(role, which)]
+
+
 def _check_record(world, case, role, client, method, path):
     for which in ("A", "B"):
         record = getattr(world, case.resource)[which]
@@ -648,7 +665,7 @@ def _check_record(world, case, role, client, method, path):
             case.before(world, record)
         url = _fill(path, case.target(world, record) if case.target else record.pk)
         body = case.body(world, record) if case.body else None
-        before = _state(record)
+        before, count = _state(record), _count(case.creates)
         response = _call(client, method, url, body)
         if not world.sees(role, which):
             _assert_error(response, 404)
@@ -659,6 +676,7 @@ def _check_record(world, case, role, client, method, path):
             assert response.status_code == case.ok, (which, response.content[:500])
             continue
         assert _state(record) == before, "a refused call changed the record"
+        assert _count(case.creates) == count, "a refused call added a row"
 
 
 # What finds a record through its list's search (``q``); a list without search is absent.
@@ -677,6 +695,7 @@ def _check_list(world, case, role, client, path):
     response = _call(client, "GET", path)
     assert response.status_code == 200, response.content[:500]
     ids = {item["id"] for item in response.json()["items"]}
+    _assert_silent(response, _unseen(world, role))
     for which, record in records.items():
         assert (record.pk in ids) == world.sees(role, which), which
         # Search must not find the other team's record either.
@@ -691,9 +710,7 @@ def _check_report(world, case, role, client, path):
     assert response.status_code == 200, response.content[:500]
     seen = sum(record.amount for which, record in records.items() if world.sees(role, which))
     assert case.figure(response.json()) == seen
-    _assert_silent(
-        response, [TEAM_WORDS[which] for which in records if not world.sees(role, which)]
-    )
+    _assert_silent(response, _unseen(world, role))
 
 
 def _check_export(world, case, role, client, path):
@@ -740,7 +757,7 @@ def _check_reference(world, case, role, client, method, path):
         else:
             assert response.status_code == case.ok, (which, response.content[:500])
             continue
-        assert _count(case.creates) == count
+        assert _count(case.creates) == count, "a refused call added a row"
 
 
 ALLOWED = {
