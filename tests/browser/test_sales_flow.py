@@ -9,13 +9,14 @@ import re
 import jdatetime
 import pytest
 from django.utils import timezone
+from django.utils.translation import override
 from pdfminer.high_level import extract_text
 from playwright.sync_api import expect
 
 from peyvand.accounts.models import Role
 from peyvand.core.jalali import format_date
 from peyvand.core.persian import to_persian_digits
-from peyvand.sales import catalog
+from peyvand.sales import catalog, forecast
 from peyvand.sales.models import Deal, Lead, Order, Pipeline, Quote, StageChange
 from tests.browser.conftest import log_in
 
@@ -197,9 +198,11 @@ def test_a_web_lead_becomes_a_won_order_in_this_jalali_month(
     # listed among the orders; the deal is won.
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#accept-button").click()
+    order_link = page.locator("#quote-order a")
+    expect(order_link).to_be_visible()
     order = Order.objects.get(quote=quote)
-    expect(page.locator("#quote-order")).to_contain_text(to_persian_digits(order.number))
-    page.locator("#quote-order a").click()
+    expect(order_link).to_have_text(to_persian_digits(order.number))
+    order_link.click()
     page.wait_for_url(f"**/sales/orders/{order.pk}/")
     expect(page.locator("#total-total")).to_contain_text(toman(TOTAL))
     assert order.total == TOTAL
@@ -212,7 +215,9 @@ def test_a_web_lead_becomes_a_won_order_in_this_jalali_month(
     today = jdatetime.date.fromgregorian(date=timezone.localdate())
     row = manager_page.locator(f"#month-{today.month}")
     expect(row).to_have_attribute("aria-current", "date")
-    expect(row.locator("th")).to_contain_text(to_persian_digits(str(today.year)))
+    with override("fa"):
+        month = f"{forecast.month_name(today.month)} {to_persian_digits(str(today.year))}"
+    expect(row.locator("th")).to_contain_text(month)
     expect(row.locator(".won")).to_contain_text(toman(TOTAL))
     expect(manager_page.locator("#total-won")).to_contain_text(toman(TOTAL))
 
