@@ -143,3 +143,18 @@ def make_organization(db):
         return customers.create_organization(actor, data)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures tests report with ``record_property("figure: …", value)`` (e.g. the lead
+    score's AUC on held-out leads), printed after every run, also from xdist workers."""
+    figures = [
+        (name.removeprefix("figure: "), value, report.nodeid)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name.startswith("figure: ")
+    ]
+    if figures:
+        terminalreporter.section("reported figures")
+        for name, value, nodeid in figures:
+            terminalreporter.write_line(f"{name}: {value}  ({nodeid})")

@@ -201,7 +201,9 @@ def synthetic_history(owner, n: int, seed: int = 7) -> tuple[int, int]:
     return won, n - won
 
 
-def test_the_model_beats_chance_on_held_out_leads_and_scores_open_ones(manager, agent):
+def test_the_model_beats_chance_on_held_out_leads_and_scores_open_ones(
+    manager, agent, record_property
+):
     won, lost = synthetic_history(agent, 600)
     likely = leads.create_lead(
         agent,
@@ -218,9 +220,10 @@ def test_the_model_beats_chance_on_held_out_leads_and_scores_open_ones(manager, 
     )
     model = scoring.retrain(manager)
     auc = model.auc
-    print(
-        f"lead score AUC on held-out: {auc:.3f} (n={model.samples}, won={won}, lost={lost}, "
-        f"held out={model.holdout_size})"
+    # Shown in the "reported figures" section at the end of every test run (tests/conftest.py).
+    record_property(
+        "figure: lead score AUC on held-out",
+        f"{auc:.3f} (n={model.samples}, won={won}, lost={lost}, held out={model.holdout_size})",
     )
     assert model.is_usable
     assert (model.samples, model.won, model.holdout_size) == (600, won, 150)
