@@ -5,6 +5,7 @@ phones, lower-cased e-mails, ASCII national IDs), so the query is normalised the
 same way here, once, for every list, the global search box and the API.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.db import connections
@@ -68,13 +69,19 @@ def filter_search_text(queryset, raw_query: str | None):
 
 
 def _has_fts_index(alias: str, table: str) -> bool:
-    """Whether the table has its SQLite FTS5 companion; tables searched less often (leads)
-    have none, and the ``LIKE`` conditions alone answer for them."""
+    """Whether the table has its SQLite FTS5 companion; tables searched less often (leads,
+    deals) have none, and the ``LIKE`` conditions alone answer for them. Asked once per
+    database file and table, not on every search."""
     connection = connections[alias]
     if connection.vendor != "sqlite":
         return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [f"{table}_fts"])
+    return _sqlite_has_table(str(connection.settings_dict["NAME"]), alias, f"{table}_fts")
+
+
+@functools.cache
+def _sqlite_has_table(database: str, alias: str, name: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [name])
         return cursor.fetchone() is not None
 
 

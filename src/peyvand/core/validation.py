@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from . import jalali
@@ -54,6 +55,17 @@ def text(value, *, max_length: int | None = None, required: bool = False) -> str
     if required and not result:
         raise ValidationError(_("This field is required."))
     return result
+
+
+def email(value, *, required: bool = False) -> str:
+    """A lower-cased e-mail address, or "" when empty and not required."""
+    address = text(value, max_length=254, required=required).lower()
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(_("Enter a valid e-mail address.")) from None
+    return address
 
 
 def choice(value, choices, *, required: bool = False) -> str:

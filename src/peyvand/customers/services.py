@@ -9,14 +9,14 @@ import functools
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from iranian_cities.models import City, Province
 
 from peyvand.accounts.models import Team, User
-from peyvand.core import jalali, records
+from peyvand.core import jalali, records, validation
 from peyvand.core.errors import PossibleDuplicateError
 from peyvand.core.identifiers import (
     normalize_economic_code,
@@ -55,9 +55,7 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # ---- cleaning ---------------------------------------------------------------------------
 
 
-def _clean_owner(
-    actor, data, errors: FieldErrors, current: User | None
-) -> tuple[User, Team | None]:
+def clean_owner(actor, data, errors: FieldErrors, current: User | None) -> tuple[User, Team | None]:
     owner = current or actor
     if data.get("owner") not in (None, ""):
         owner = User.objects.filter(pk=_int_or_none(data["owner"]), is_active=True).first()
@@ -101,20 +99,13 @@ def _clean_phones(raw, errors: FieldErrors) -> list[dict]:
     return phones
 
 
-def _email(value) -> str:
-    address = text(value, max_length=254, required=True).lower()
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise ValidationError(_("Enter a valid e-mail address.")) from None
-    return address
-
-
 def _clean_emails(raw, errors: FieldErrors) -> list[dict]:
     emails, seen = [], set()
     for i, item in enumerate(as_list(raw, "emails", errors)):
         item = item if isinstance(item, dict) else {"address": item}
-        address = errors.check(f"emails.{i}.address", lambda v=item.get("address"): _email(v))
+        address = errors.check(
+            f"emails.{i}.address", lambda v=item.get("address"): validation.email(v, required=True)
+        )
         kind = errors.check(
             f"emails.{i}.kind", lambda v=item.get("kind") or "work": choice(v, Email.Kind.values)
         )
@@ -277,7 +268,7 @@ def _clean_common(actor, data: dict, errors: FieldErrors, obj, custom_definition
         if field in data:
             clean[field] = errors.check(field, lambda f=field, c=cleaner: c(data[f]), "")
     if "owner" in data or "team" in data or obj.pk is None:
-        clean["owner"], clean["team"] = _clean_owner(
+        clean["owner"], clean["team"] = clean_owner(
             actor, data, errors, obj.owner if obj.pk else None
         )
     if "tags" in data:
@@ -351,7 +342,7 @@ def _blank_person() -> Person:
     return Person()
 
 
-def _website(value) -> str:
+def clean_website(value) -> str:
     url = text(value, max_length=300)
     if url and "://" not in url:
         url = "https://" + url
@@ -377,7 +368,7 @@ def _clean_organization(actor, data: dict, org: Organization) -> dict:
         "size": lambda v: choice(
             v, [c for c, _label in Organization._meta.get_field("size").choices]
         ),
-        "website": _website,
+        "website": clean_website,
     }
     for field, cleaner in fields.items():
         if field in data:

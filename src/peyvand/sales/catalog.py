@@ -6,14 +6,13 @@ Products carry a version, so a stale edit is refused rather than overwriting.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from peyvand.core import records
+from peyvand.core import records, validation
 from peyvand.core.identifiers import normalize_economic_code, normalize_legal_id
 from peyvand.core.pagination import keyset_page
 from peyvand.core.persian import sort_key, to_ascii_digits
@@ -340,16 +339,6 @@ SELLER_FIELDS = (
 )
 
 
-def _seller_email(value) -> str:
-    address = text(value, max_length=254).lower()
-    if address:
-        try:
-            validate_email(address)
-        except ValidationError:
-            raise ValidationError(_("Enter a valid e-mail address.")) from None
-    return address
-
-
 def _digits(value, length: int, message: str) -> str:
     raw = to_ascii_digits(text(value, max_length=40)).replace("-", "").replace(" ", "")
     if raw and (not raw.isdigit() or len(raw) != length):
@@ -367,7 +356,7 @@ def _clean_seller(data: dict) -> dict:
         "address": lambda v: text(v, max_length=300),
         "postal_code": lambda v: _digits(v, 10, _("A postal code has 10 digits.")),
         "phone": lambda v: to_ascii_digits(text(v, max_length=20)),
-        "email": _seller_email,
+        "email": validation.email,
     }
     clean = {
         field: errors.check(field, lambda f=field, c=cleaner: c(data[f]), "")

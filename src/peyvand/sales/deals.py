@@ -30,7 +30,7 @@ from peyvand.core.validation import FieldErrors, as_list, choice, date, quantity
 from peyvand.core.visibility import require_delete, require_write, visible
 from peyvand.customers.models import Source
 from peyvand.customers.selectors import visible_organizations, visible_people
-from peyvand.customers.services import _clean_owner, _website
+from peyvand.customers.services import clean_owner, clean_website
 
 from . import cadences, pricing
 from .models import (
@@ -325,7 +325,7 @@ _REASON_FIELDS = {
     "position": lambda v: whole_number(v, minimum=0, maximum=MAX_POSITION) or 0,
     "is_active": is_yes,
 }
-_COMPETITOR_FIELDS = {"website": _website}
+_COMPETITOR_FIELDS = {"website": clean_website}
 
 
 def _save_named(actor, model, obj, data: dict, extra: dict):
@@ -469,7 +469,7 @@ def _clean_deal(actor, data: dict, deal: Deal, unit: str) -> dict:
     if "source" in data:
         clean["source"] = errors.check("source", lambda: choice(data["source"], Source.values), "")
     if creating or "owner" in data or "team" in data:
-        clean["owner"], clean["team"] = _clean_owner(
+        clean["owner"], clean["team"] = clean_owner(
             actor, data, errors, deal.owner if deal.pk else None
         )
     if "products" in data:
@@ -491,18 +491,19 @@ def _clean_deal(actor, data: dict, deal: Deal, unit: str) -> dict:
 _RELATED = ("products", "competitors")
 
 
+def deal_search_text(title: str, *customer_names: str) -> str:
+    """What deal search reads: the normalised title and the names of its customers."""
+    return " ".join(key for key in map(search_key, (title, *customer_names)) if key)
+
+
 def _apply(deal: Deal, clean: dict) -> None:
     for name, value in clean.items():
         if name not in _RELATED:
             setattr(deal, name, value)
-    deal.search_text = " ".join(
-        part
-        for part in (
-            search_key(deal.title),
-            search_key(str(deal.person)) if deal.person_id else "",
-            search_key(deal.organization.name) if deal.organization_id else "",
-        )
-        if part
+    deal.search_text = deal_search_text(
+        deal.title,
+        str(deal.person) if deal.person_id else "",
+        deal.organization.name if deal.organization_id else "",
     )
 
 

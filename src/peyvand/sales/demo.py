@@ -18,10 +18,10 @@ from django.utils import timezone
 from peyvand.core.bulk import insert_values, reserve_ids
 from peyvand.core.database import refresh_statistics
 from peyvand.core.models import AuditEvent
-from peyvand.core.persian import search_key
 from peyvand.customers.demo import demo_users
 from peyvand.customers.models import Organization, Person, Source
 
+from .deals import deal_search_text
 from .models import Deal, LostReason, Pipeline, SalesTarget, Stage, StageChange
 
 # A second pipeline beside the migration's «فروش»: (name, probability %, rotting days).
@@ -173,9 +173,7 @@ class _DealMaker:
                 "board_position": float(pk),
                 "stage_entered_at": moments[-1] if moments else created,
                 "last_activity_at": self._between(created, closed_at or self.now),
-                "search_text": " ".join(
-                    key for key in (search_key(title), search_key(customer_name)) if key
-                ),
+                "search_text": deal_search_text(title, customer_name),
                 "owner_id": owner_id,
                 "team_id": team_id,
                 "created_by_id": owner_id,

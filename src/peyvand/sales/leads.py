@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from iranian_cities.models import Province
 
 from peyvand.accounts.models import Role, Team, User
-from peyvand.core import records
+from peyvand.core import records, validation
 from peyvand.core.identifiers import normalize_national_id
 from peyvand.core.pagination import BoundedCount, count_up_to, keyset_page
 from peyvand.core.persian import search_key, sort_key
@@ -82,16 +82,6 @@ class TooManySubmissions(Exception):
 # ---- cleaning ------------------------------------------------------------------------------
 
 
-def _email(value) -> str:
-    address = text(value, max_length=254).lower()
-    if address:
-        try:
-            validate_email(address)
-        except ValidationError:
-            raise ValidationError(_("Enter a valid e-mail address.")) from None
-    return address
-
-
 def _url(value) -> str:
     url = text(value, max_length=500)
     if url:
@@ -131,7 +121,7 @@ def _status(value, lead: Lead) -> str:
 
 FIELD_CLEANERS = {
     "phone": lambda value: normalize_phone(str(value)) if value not in (None, "") else "",
-    "email": _email,
+    "email": validation.email,
     "national_id": lambda value: normalize_national_id(str(value)) if value else "",
     "province": _province,
     "product_interest": _product,

@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.core import jalali, money, records
+from peyvand.core import jalali, money, records, validation
 from peyvand.core.identifiers import normalize_national_id
 from peyvand.core.models import JalaliDay
 from peyvand.core.pagination import BoundedCount, count_up_to, keyset_page
@@ -276,7 +276,7 @@ def _clean_order(actor, data: dict, order: Order, unit: str) -> dict:
             "notes", lambda: text(data["notes"], max_length=MAX_NOTES), ""
         )
     if creating or "owner" in data or "team" in data:
-        clean["owner"], clean["team"] = customer_services._clean_owner(
+        clean["owner"], clean["team"] = customer_services.clean_owner(
             actor, data, errors, order.owner if order.pk else None
         )
     if "status" in data:
@@ -462,10 +462,6 @@ def _shop_order(actor, shop_order_id: str) -> Order | None:
     return order
 
 
-def _email(value) -> str:
-    return customer_services._email(value) if value not in (None, "") else ""
-
-
 def _clean_shop_customer(raw, errors: FieldErrors) -> dict:
     if not isinstance(raw, dict):
         errors.add("customer", _("Give the customer's name and a phone or an e-mail."))
@@ -485,7 +481,7 @@ def _clean_shop_customer(raw, errors: FieldErrors) -> dict:
             lambda: normalize_phone(str(raw["phone"])) if raw.get("phone") else "",
             "",
         ),
-        "email": errors.check(at + "email", lambda: _email(raw.get("email")), ""),
+        "email": errors.check(at + "email", lambda: validation.email(raw.get("email")), ""),
         "national_id": errors.check(
             at + "national_id",
             lambda: (

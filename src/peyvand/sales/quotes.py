@@ -14,14 +14,13 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from peyvand.core import outbox, records
+from peyvand.core import outbox, records, validation
 from peyvand.core.jalali import format_date
 from peyvand.core.pagination import keyset_page
 from peyvand.core.persian import sort_key, to_ascii_digits, to_persian_digits
@@ -30,7 +29,7 @@ from peyvand.core.validation import date as clean_date
 from peyvand.core.visibility import require_write, visible
 from peyvand.customers import selectors as customer_selectors
 from peyvand.customers import services as customer_services
-from peyvand.customers.services import _clean_owner as clean_owner
+from peyvand.customers.services import clean_owner
 
 from . import deals, documents, numbering, orders, pdf
 from .models import Deal, Quote, SellerProfile
@@ -290,15 +289,6 @@ def _change_status(actor, quote: Quote, status: str, **fields) -> None:
     records.save_changes(actor, quote, before)
 
 
-def _email_address(value) -> str:
-    address = text(value, max_length=254, required=True).lower()
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise ValidationError(_("Enter a valid e-mail address.")) from None
-    return address
-
-
 def default_message(quote: Quote) -> str:
     """The e-mail text offered with the quote, in Persian: the document is Persian."""
     seller = SellerProfile.current().name
@@ -341,7 +331,7 @@ def send_quote(actor, quote: Quote, data: dict, expected_version: int | None = N
     )
     errors = FieldErrors()
     to = errors.check(
-        "to", lambda: _email_address(data.get("to") or customer_email(quote) or None), ""
+        "to", lambda: validation.email(data.get("to") or customer_email(quote), required=True), ""
     )
     message = errors.check("message", lambda: text(data.get("message"), max_length=5000), "")
     if not quote.lines.exists():
