@@ -206,8 +206,8 @@ def test_trash_and_restore_pages(web_as, agent, make_deal):
     deal = make_deal(agent)
     client = web_as(agent)
     assert client.post(reverse("sales:deal_delete", args=[deal.pk])).status_code == 302
-    assert deal.title in client.get(reverse("sales:deal_trash")).content.decode()
-    client.post(reverse("sales:deal_restore", args=[deal.pk]))
+    assert deal.title in client.get(reverse("core:trash")).content.decode()
+    client.post(reverse("core:trash_restore", args=["deal", deal.pk]))
     assert Deal.objects.filter(pk=deal.pk).exists()
 
 

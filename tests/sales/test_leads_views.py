@@ -182,8 +182,8 @@ def test_disqualify_and_trash_from_the_pages(web_as, agent, make_lead):
     assert ESCAPED in page and XSS not in page
     client.post(reverse("sales:lead_delete", args=[lead.pk]))
     assert not Lead.objects.exists()
-    assert "احمدی" in client.get(reverse("sales:lead_trash")).content.decode()
-    client.post(reverse("sales:lead_restore", args=[lead.pk]))
+    assert "احمدی" in client.get(reverse("core:trash")).content.decode()
+    client.post(reverse("core:trash_restore", args=["lead", lead.pk]))
     assert Lead.objects.exists()
 
 

@@ -320,28 +320,6 @@ def deal_list(request):
     return render(request, "sales/deals/deal_list.html", context)
 
 
-@login_required
-def deal_trash(request):
-    context = {
-        "items": deals.trashed_deals(request.user).select_related("deleted_by")[:100],
-        "can_restore": can_write(request.user),
-    }
-    return render(request, "sales/deals/deal_trash.html", context)
-
-
-@require_POST
-@login_required
-def deal_restore(request, pk):
-    deal = get_object_or_404(deals.trashed_deals(request.user), pk=pk)
-    try:
-        deals.restore_deal(request.user, deal)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-        return redirect("sales:deal_trash")
-    messages.success(request, _("Restored."))
-    return redirect("sales:deal_detail", deal.pk)
-
-
 # ---- create and edit ----------------------------------------------------------------------
 
 

@@ -7,11 +7,9 @@ from . import lead_views as views
 urlpatterns = [
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_create, name="lead_create"),
-    path("leads/trash/", views.lead_trash, name="lead_trash"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead_edit"),
     path("leads/<int:pk>/delete/", views.lead_delete, name="lead_delete"),
-    path("leads/<int:pk>/restore/", views.lead_restore, name="lead_restore"),
     path("leads/<int:pk>/convert/", views.lead_convert, name="lead_convert"),
     path("leads/<int:pk>/disqualify/", views.lead_disqualify, name="lead_disqualify"),
     path("leads/settings/forms/", views.web_form_list, name="web_form_list"),

@@ -151,28 +151,6 @@ def lead_delete(request, pk):
     return redirect("sales:lead_list")
 
 
-@login_required
-def lead_trash(request):
-    context = {
-        "items": leads.trashed_leads(request.user).select_related("deleted_by")[:100],
-        "can_restore": can_write(request.user),
-    }
-    return render(request, "sales/leads/trash.html", context)
-
-
-@login_required
-@require_POST
-def lead_restore(request, pk):
-    lead = leads.trashed_lead(request.user, pk)
-    try:
-        leads.restore_lead(request.user, lead)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-        return redirect("sales:lead_trash")
-    messages.success(request, _("Restored."))
-    return redirect("sales:lead_detail", lead.pk)
-
-
 # ---- the lead page -------------------------------------------------------------------------
 
 
